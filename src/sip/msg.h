@@ -88,6 +88,25 @@ enum sip_hdr_id {
     SIP_HDR_DATE,
     SIP_HDR_WARNING,
     SIP_HDR_REASON,
+    /* Added after the first API freeze; compact forms in brackets. */
+    SIP_HDR_ACCEPT,
+    SIP_HDR_ALLOW_EVENTS, /* u */
+    SIP_HDR_REFER_TO,     /* r */
+    SIP_HDR_REFERRED_BY,  /* b */
+    SIP_HDR_SESSION_EXPIRES, /* x */
+    SIP_HDR_ACCEPT_CONTACT,  /* a */
+    SIP_HDR_REJECT_CONTACT,  /* j */
+    SIP_HDR_REQUEST_DISPOSITION, /* d */
+    SIP_HDR_IDENTITY,            /* y */
+    SIP_HDR_CONTENT_DISPOSITION,
+    SIP_HDR_PATH,
+    SIP_HDR_RETRY_AFTER,
+    SIP_HDR_P_ASSERTED_IDENTITY,
+    SIP_HDR_PRIVACY,
+    SIP_HDR_RSEQ,
+    SIP_HDR_RACK,
+    SIP_HDR_SUBSCRIPTION_STATE,
+    SIP_HDR_AUTHENTICATION_INFO,
     SIP_HDR_COUNT_
 };
 
@@ -195,7 +214,7 @@ struct sip_msg {
     struct sv call_id;
     struct sip_cseq cseq;
     int max_forwards;            /* -1 when absent */
-    size_t content_length;
+    size_t content_length;       /* bytes; body.len when the header is absent */
     struct sv body;
 };
 
@@ -206,6 +225,15 @@ struct sip_msg {
  * SIP_PARSE_BAD 'err' says why and what to answer; fields of 'msg' that were
  * parsed before the error (start line, Via, Call-ID, CSeq, From, To) are
  * valid so a 400 can still be built when err->status != 0.
+ *
+ * Details: CRLFs before the start line are skipped (msg->raw starts at the
+ * start line). Octets after Content-Length are dropped (msg->raw ends at the
+ * body end, RFC 3261 §18.3); without Content-Length the body is the rest of
+ * the input (datagrams). A Content-Length larger than the input is refused.
+ * err->status is 400 for syntax, 413 for size limits, 414 for an overlong
+ * request line, 505 for another SIP version, 0 for any response. The first
+ * problem in input order is reported; missing headers are reported at the
+ * end of the header block. 'err' may be NULL.
  */
 enum sip_parse_res sip_msg_parse(struct sip_msg *msg, struct sv raw,
                                  struct sip_err *err);
@@ -216,19 +244,47 @@ enum sip_parse_res sip_msg_parse(struct sip_msg *msg, struct sv raw,
  * SIP_PARSE_OK with *frame_len = bytes of header block + Content-Length
  * body, SIP_PARSE_AGAIN when more bytes are needed, SIP_PARSE_BAD when the
  * header block exceeds the limits or Content-Length is missing or invalid.
+ * *frame_len counts from data.p + *skip; it is also set on SIP_PARSE_AGAIN
+ * once the header block is complete (0 before). On SIP_PARSE_BAD the stream
+ * cannot be resynchronised: close it ('err' says why; offsets are from
+ * data.p). The header block itself is checked by sip_msg_parse() later.
  */
 enum sip_parse_res sip_msg_frame(struct sv data, size_t *skip,
                                  size_t *frame_len, struct sip_err *err);
 
-/* First header with 'id', or NULL. */
+/*
+ * Resumable framing for one stream: as sip_msg_frame(), but remembers how
+ * far the header block was scanned and, once known, the frame length, so a
+ * message trickling in byte by byte is scanned once, not once per read.
+ * Zero the state when the connection starts and whenever bytes are consumed
+ * from the front of the buffer (a frame, or the skipped CRLFs).
+ */
+struct sip_frame_state {
+    size_t scanned;   /* bytes after the CRLFs known not to end the headers */
+    size_t frame_len; /* bytes, 0 until the header block is complete */
+};
+enum sip_parse_res sip_msg_frame_resume(struct sip_frame_state *st,
+                                        struct sv data, size_t *skip,
+                                        size_t *frame_len,
+                                        struct sip_err *err);
+
+/* First header with 'id', or NULL. Linear in n_hdrs. */
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
                                   enum sip_hdr_id id);
-/* Next header with the same id after 'prev', or NULL. */
+/* Next header with the same id (same name for SIP_HDR_OTHER) after 'prev',
+ * or NULL. 'prev' must come from this message. */
 const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
                                        const struct sip_hdr *prev);
-/* Case-insensitive lookup by name (full form), for SIP_HDR_OTHER. */
+/* Case-insensitive lookup by name; known full names also find their
+ * compact form ("Contact" finds "m"). */
 const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *msg,
                                           struct sv name);
+
+/* Header id of a field name (case-insensitive, compact forms included);
+ * SIP_HDR_OTHER when unknown. */
+enum sip_hdr_id sip_hdr_id_from_name(struct sv name);
+/* Canonical full name ("Call-ID"), NULL for SIP_HDR_OTHER / out of range. */
+const char *sip_hdr_name(enum sip_hdr_id id);
 
 /*
  * Iterate over Contact entries across all Contact headers and comma-separated
@@ -245,13 +301,35 @@ enum sip_parse_res sip_msg_next_contact(const struct sip_msg *msg,
                                         struct sip_contact *out,
                                         struct sip_err *err);
 
-/* Expires header as seconds: 0 OK, -ENOENT absent, -EINVAL malformed. */
+/* Expires header as seconds: 0 OK, -ENOENT absent, -EINVAL malformed.
+ * Values above UINT32_MAX clamp to UINT32_MAX. */
 int sip_msg_expires(const struct sip_msg *msg, uint32_t *expires_s);
 
+/* Method id of a (case-sensitive) method token; SIP_METHOD_UNKNOWN for
+ * extension methods. */
 enum sip_method sip_method_from_sv(struct sv name);
+/* "INVITE" ...; NULL for SIP_METHOD_UNKNOWN (use msg->method_name). */
 const char *sip_method_name(enum sip_method m);
 
-/* Header body parsers, also used by fuzz targets. */
+/*
+ * Header body parsers, also used by fuzz targets. Each one reads only 'in'
+ * (a header value, which may hold folding LWS), fills its output with views
+ * into 'in', and on SIP_PARSE_BAD sets 'err' (may be NULL) with an offset
+ * relative to in.p.
+ *
+ * sip_parse_uri: the whole of 'in' is one URI without LWS; sip/sips get
+ * their parts split and syntax-checked (escapes are validated, not decoded),
+ * other schemes are kept in 'opaque'.
+ * sip_parse_via: one via-parm; *rest (may be NULL) receives what follows the
+ * separating comma, empty at the end of the value.
+ * sip_parse_nameaddr: exactly one name-addr or addr-spec with header params
+ * (From, To, a single Contact / Route value).
+ * sip_parse_cseq: number (< 2**31) and method.
+ * sip_parse_digest: "Digest" credentials or challenge. Quoted values are
+ * given without their quotes but with quoted-pairs kept (sip_unquote()).
+ * For another auth-scheme only 'scheme' is set and SIP_PARSE_OK returned.
+ * Unknown params are skipped; a known param given twice is refused.
+ */
 enum sip_parse_res sip_parse_uri(struct sv in, struct sip_uri *uri,
                                  struct sip_err *err);
 enum sip_parse_res sip_parse_via(struct sv in, struct sip_via *via,
@@ -274,5 +352,12 @@ bool sip_param_find(struct sv params, struct sv name, struct sv *value);
  * -EINVAL on a bad escape or an escaped NUL, -ENOSPC if it does not fit.
  */
 long sip_unescape(struct sv in, char *dst, size_t cap);
+
+/*
+ * Resolve quoted-pairs ("\x" -> "x") of a quoted-string body (without its
+ * DQUOTEs, as in struct sip_digest) into 'dst' (cap bytes, not terminated).
+ * Returns the length, -EINVAL on a trailing backslash, -ENOSPC.
+ */
+long sip_unquote(struct sv in, char *dst, size_t cap);
 
 #endif

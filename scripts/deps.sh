@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install what sipwarden needs to build, run and test, from Debian packages
+# only (see README "Design notes" for why each one is there). Idempotent.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
+  # libraries
+  libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libjansson-dev
+  libinih-dev libcmocka-dev
+  # runtime tools and test peers
+  openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
+  python3 procps
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: run as root (it installs Debian packages)" >&2
+  exit 1
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi

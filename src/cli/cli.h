@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sipwarden subcommands other than `serve`: argument parsing, human and
+ * JSON output, and the transport (the daemon's control socket when it
+ * answers, the store in-process otherwise). What an operation does is
+ * decided in ops/; this layer only turns command lines into requests.
+ */
+#ifndef SW_CLI_CLI_H
+#define SW_CLI_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+/* Default time allowed for one control-socket request. */
+#define CLI_CONTROL_TIMEOUT_MS 10000
+/* Longest response line accepted from the control socket. */
+#define CLI_CONTROL_MAX_LINE (16u << 20)
+
+struct cli_env {
+    const char *data_dir;     /* store location (required) */
+    const char *control_sock; /* NULL: <data_dir>/control.sock */
+    FILE *out;                /* results; NULL: stdout */
+    FILE *err;                /* diagnostics; NULL: stderr */
+    FILE *in;                 /* for "--sip-password -"; NULL: stdin */
+    int timeout_ms;           /* control request; 0: CLI_CONTROL_TIMEOUT_MS */
+};
+
+/*
+ * Run one CLI command. argv[0] is the command word as main found it after
+ * its own global options (e.g. {"user", "add", "100@example.com",
+ * "--role", "admin"}); argc counts argv. Commands:
+ *   tenant add DOMAIN [--name NAME]
+ *   tenant list
+ *   user add EXT@DOMAIN [--role admin|international|standard] [--name N]
+ *            [--email E] [--sip-password PW|- | --generate-password]
+ *   user list DOMAIN
+ *   user set EXT@DOMAIN [--role R] [--name N] [--email E]
+ *            [--sip-password PW|- | --generate-password]
+ *   user rm EXT@DOMAIN
+ *   reg list [DOMAIN]
+ *   version
+ *   help
+ * Every command takes --json (print the response object instead of a
+ * table). "--sip-password -" reads the password from the first line of
+ * env->in. Returns the process exit code: 0 success, 1 failure (a message
+ * naming the problem on env->err), 2 usage error; or -ENOSYS, printing
+ * nothing, when argv[0] is not a CLI command (main handles serve,
+ * wait-ready, ...). Not thread-safe with respect to env's streams.
+ */
+int cli_main(int argc, char **argv, const struct cli_env *env);
+
+/*
+ * Send 'req' as one JSON line to the daemon's control socket at
+ * 'sock_path' and read one JSON line back into *resp (a new object owned
+ * by the caller). 'timeout_ms' <= 0 means CLI_CONTROL_TIMEOUT_MS; it
+ * bounds the whole exchange. Returns 0, -ENOENT or -ECONNREFUSED when no
+ * daemon listens there (callers may then work offline), -ETIMEDOUT,
+ * -EMSGSIZE (response over CLI_CONTROL_MAX_LINE), -EPROTO (not a JSON
+ * object, or connection closed before a full line), -ENAMETOOLONG, or
+ * another -errno from the socket calls.
+ */
+int cli_control_request(const char *sock_path, const json_t *req, json_t **resp,
+                        int timeout_ms);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CLI internals: terminal-safe text and aligned tables. Never included
+ * outside src/cli/. */
+#ifndef SW_CLI_CLI_INT_H
+#define SW_CLI_CLI_INT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Copy 's' into dst (cap bytes, always terminated, truncated with "..."
+ * when longer than 'max_chars' bytes, 0 = no limit) with C0 and C1
+ * control characters and DEL replaced by '?', so text that came off the
+ * wire cannot drive the terminal. NULL 's' gives "-".
+ */
+void cli_term_safe(const char *s, char *dst, size_t cap, size_t max_chars);
+
+/* A table of text cells printed with aligned columns. */
+struct cli_table {
+    size_t n_cols;
+    size_t n_rows; /* the header row included */
+    size_t cap;    /* cells allocated */
+    char **cells;  /* row-major, owned */
+    int err;       /* -ENOMEM once an add failed */
+};
+
+void cli_table_init(struct cli_table *t, size_t n_cols);
+/* Append a row of n_cols cells (copied, made terminal-safe). */
+void cli_table_add(struct cli_table *t, const char *const *row);
+/* Print with two spaces between columns, no trailing blanks. */
+void cli_table_print(const struct cli_table *t, FILE *f);
+void cli_table_fini(struct cli_table *t);
+
+#endif

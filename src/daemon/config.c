@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * INI startup configuration (inih). Every key is described once in a table
+ * (section, name, kind, where it goes, bounds), so parsing, validation and
+ * error messages come from one place.
+ */
+#include "daemon/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "base/sv.h"
+#include "reg/digest.h"
+
+enum key_kind { KEY_STR, KEY_ADDR, KEY_U32, KEY_LOGLEVEL, KEY_DIGEST };
+
+struct key_desc {
+    const char *section;
+    const char *name;
+    enum key_kind kind;
+    size_t off;   /* offset in struct sw_config */
+    size_t size;  /* bytes for strings */
+    uint32_t min; /* bounds for numbers */
+    uint32_t max;
+};
+
+#define STR(sec, key, field, kind)                                            \
+    { sec, key, kind, offsetof(struct sw_config, field),                      \
+      sizeof(((struct sw_config *)0)->field), 0, 0 }
+#define U32(sec, key, field, lo, hi)                                          \
+    { sec, key, KEY_U32, offsetof(struct sw_config, field), 0, lo, hi }
+
+static const struct key_desc keys[] = {
+    STR("core", "data_dir", data_dir, KEY_STR),
+    U32("core", "workers", workers, 0, 256),
+    { "core", "log_level", KEY_LOGLEVEL, offsetof(struct sw_config, log_level),
+      0, 0, 0 },
+    STR("sip", "udp", sip_udp, KEY_ADDR),
+    STR("sip", "tcp", sip_tcp, KEY_ADDR),
+    STR("sip", "tls", sip_tls, KEY_ADDR),
+    STR("sip", "tls_cert", tls_cert, KEY_STR),
+    STR("sip", "tls_key", tls_key, KEY_STR),
+    U32("sip", "nonce_lifetime_s", nonce_lifetime_s, 10, 3600),
+    U32("sip", "udp_rcvbuf", udp_rcvbuf_bytes, 65536, 256u << 20),
+    U32("sip", "tcp_idle_timeout_s", tcp_idle_timeout_s, 1, 86400),
+    U32("sip", "tcp_max_conns_per_ip", tcp_max_conns_per_ip, 1, 100000),
+    U32("sip", "tcp_max_conns", tcp_max_conns, 1, 1000000),
+    U32("sip", "max_transactions", max_transactions, 64, 10000000),
+    { "sip", "digest_algorithms", KEY_DIGEST, 0, 0, 0, 0 },
+    STR("http", "listen", http_listen, KEY_ADDR),
+};
+
+void sw_config_defaults(struct sw_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->data_dir, sizeof(cfg->data_dir), "./sipwarden-data");
+    cfg->log_level = LOG_LVL_INFO;
+    snprintf(cfg->sip_udp, sizeof(cfg->sip_udp), "*:5060");
+    snprintf(cfg->sip_tcp, sizeof(cfg->sip_tcp), "*:5063");
+    snprintf(cfg->sip_tls, sizeof(cfg->sip_tls), "*:5061");
+    snprintf(cfg->http_listen, sizeof(cfg->http_listen), "*:8887");
+    cfg->nonce_lifetime_s = 300;
+    cfg->udp_rcvbuf_bytes = 4u << 20;
+    cfg->tcp_idle_timeout_s = 120;
+    cfg->tcp_max_conns_per_ip = 32;
+    cfg->tcp_max_conns = 10000;
+    cfg->max_transactions = 200000;
+    /* RFC 8760 §2.4: the preferred algorithm first. */
+    cfg->digest_algs[0] = REG_DIGEST_SHA256;
+    cfg->digest_algs[1] = REG_DIGEST_MD5;
+    cfg->n_digest_algs = 2;
+}
+
+struct load_state {
+    struct sw_config *cfg;
+    struct sw_config_err *err;
+    bool failed;
+};
+
+__attribute__((format(printf, 2, 3))) static int
+fail(struct load_state *st, const char *fmt, ...)
+{
+    if (!st->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(st->err->reason, sizeof(st->err->reason), fmt, ap);
+        va_end(ap);
+        st->failed = true;
+    }
+    return 0;
+}
+
+/* ADDRESS:PORT with a numeric port 1-65535; '*' or empty host = any. */
+static bool addr_ok(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    uint64_t port;
+
+    if (!colon || colon[1] == '\0') {
+        return false;
+    }
+    if (sv_to_u64(sv_cstr(colon + 1), 65535, &port) != 0 || port == 0) {
+        return false;
+    }
+    if (v[0] == '[') {
+        return colon > v && colon[-1] == ']';
+    }
+    /* an unbracketed IPv6 address has more than one ':' */
+    return strchr(v, ':') == colon;
+}
+
+/* "SHA-256, MD5": a preference-ordered list without repeats. */
+static int set_digest(struct load_state *st, const char *value)
+{
+    struct sv rest = sv_cstr(value);
+    unsigned n = 0;
+    int algs[2];
+
+    while (rest.len > 0) {
+        ptrdiff_t cut = sv_find_char(rest, ',');
+        struct sv tok = sv_trim(cut < 0 ? rest : sv_slice(rest, 0, (size_t)cut));
+        rest = cut < 0 ? SV_NULL : sv_slice(rest, (size_t)cut + 1, rest.len);
+        enum reg_digest_alg alg;
+        if (tok.len == 0 && rest.len == 0 && n > 0) {
+            break;
+        }
+        if (reg_digest_alg_parse(tok, &alg) != 0 || tok.len == 0) {
+            return fail(st, "digest_algorithms: unknown algorithm '%.*s' "
+                            "(use SHA-256 and/or MD5)",
+                        SV_FMT(tok));
+        }
+        if ((n > 0 && algs[0] == (int)alg) || n == 2) {
+            return fail(st, "digest_algorithms: '%.*s' listed twice",
+                        SV_FMT(tok));
+        }
+        algs[n++] = (int)alg;
+    }
+    if (n == 0) {
+        return fail(st, "digest_algorithms: at least one of SHA-256, MD5");
+    }
+    memcpy(st->cfg->digest_algs, algs, sizeof(algs[0]) * n);
+    st->cfg->n_digest_algs = n;
+    return 1;
+}
+
+static int set_key(struct load_state *st, const struct key_desc *k,
+                   const char *value)
+{
+    char *field = (char *)st->cfg + k->off;
+    uint64_t n;
+
+    switch (k->kind) {
+    case KEY_ADDR:
+        if (value[0] != '\0' && !addr_ok(value)) {
+            return fail(st, "%s: expected ADDRESS:PORT ([v6]:port), got '%s'",
+                        k->name, value);
+        }
+        /* fallthrough */
+    case KEY_STR:
+        if (strlen(value) >= k->size) {
+            return fail(st, "%s: value too long", k->name);
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 1;
+    case KEY_U32:
+        if (sv_to_u64(sv_cstr(value), k->max, &n) != 0 || n < k->min) {
+            char range[64];
+            snprintf(range, sizeof(range), "%u..%u", k->min, k->max);
+            return fail(st, "%s: expected a whole number in %s", k->name,
+                        range);
+        }
+        *(uint32_t *)(void *)field = (uint32_t)n;
+        return 1;
+    case KEY_DIGEST:
+        return set_digest(st, value);
+    case KEY_LOGLEVEL: {
+        int lvl = log_level_parse(value);
+        if (lvl < 0) {
+            return fail(st, "%s: expected err, warn, info or debug, got '%s'",
+                        k->name, value);
+        }
+        *(int *)(void *)field = lvl;
+        return 1;
+    }
+    }
+    return fail(st, "%s: internal error", k->name);
+}
+
+static int on_key(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    struct load_state *st = user;
+
+    if (st->failed) {
+        return 1; /* keep the first error only */
+    }
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(keys[i].section, section) == 0
+            && strcmp(keys[i].name, name) == 0) {
+            return set_key(st, &keys[i], value);
+        }
+    }
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(keys[i].section, section) == 0) {
+            return fail(st, "unknown key '%s' in section [%s]", name,
+                        section);
+        }
+    }
+    if (section[0] == '\0') {
+        return fail(st, "key '%s' outside any section", name);
+    }
+    return fail(st, "unknown section [%s]", section);
+}
+
+static int finish(struct load_state *st, int rc)
+{
+    if (rc == -1) {
+        snprintf(st->err->reason, sizeof(st->err->reason),
+                 "cannot open: %s", strerror(errno));
+        return -ENOENT;
+    }
+    if (rc == -2) {
+        snprintf(st->err->reason, sizeof(st->err->reason), "out of memory");
+        return -ENOMEM;
+    }
+    if (rc > 0) {
+        st->err->line = rc;
+        if (!st->failed) {
+            snprintf(st->err->reason, sizeof(st->err->reason),
+                     "syntax error (expected [section] or key = value)");
+        }
+        return -EINVAL;
+    }
+    if (st->cfg->data_dir[0] == '\0') {
+        snprintf(st->err->reason, sizeof(st->err->reason),
+                 "data_dir must not be empty");
+        return -EINVAL;
+    }
+    if ((st->cfg->tls_cert[0] == '\0') != (st->cfg->tls_key[0] == '\0')) {
+        snprintf(st->err->reason, sizeof(st->err->reason),
+                 "tls_cert and tls_key must be set together");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int sw_config_load(struct sw_config *cfg, const char *path,
+                   struct sw_config_err *err)
+{
+    struct load_state st = { cfg, err, false };
+
+    memset(err, 0, sizeof(*err));
+    snprintf(err->file, sizeof(err->file), "%s", path);
+    snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+    return finish(&st, ini_parse(path, on_key, &st));
+}
+
+int sw_config_load_string(struct sw_config *cfg, const char *text,
+                          const char *name, struct sw_config_err *err)
+{
+    struct load_state st = { cfg, err, false };
+
+    memset(err, 0, sizeof(*err));
+    snprintf(err->file, sizeof(err->file), "%s", name);
+    return finish(&st, ini_parse_string(text, on_key, &st));
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The startup configuration: the INI file given with -c, or built-in
+ * defaults. It holds only what the daemon needs before it can open its
+ * database (data directory, listeners, workers, logging, transport limits);
+ * everything else lives in the database. Any error is fatal and names the
+ * file, the line and the reason.
+ */
+#ifndef SW_DAEMON_CONFIG_H
+#define SW_DAEMON_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SW_CONF_ADDR_LEN 96
+
+struct sw_config {
+    char path[PATH_MAX];     /* the file read, or "" for defaults */
+    char data_dir[PATH_MAX]; /* [core] data_dir */
+    unsigned workers;        /* [core] workers, 0 = online CPUs */
+    int log_level;           /* [core] log_level (enum log_level) */
+
+    char sip_udp[SW_CONF_ADDR_LEN]; /* [sip] udp, "" = disabled */
+    char sip_tcp[SW_CONF_ADDR_LEN]; /* [sip] tcp */
+    char sip_tls[SW_CONF_ADDR_LEN]; /* [sip] tls */
+    char tls_cert[PATH_MAX];        /* [sip] tls_cert, "" = self-signed */
+    char tls_key[PATH_MAX];         /* [sip] tls_key */
+    uint32_t nonce_lifetime_s;      /* [sip] nonce_lifetime_s */
+    uint32_t udp_rcvbuf_bytes;      /* [sip] udp_rcvbuf */
+    uint32_t tcp_idle_timeout_s;    /* [sip] tcp_idle_timeout_s */
+    uint32_t tcp_max_conns_per_ip;  /* [sip] tcp_max_conns_per_ip */
+    uint32_t tcp_max_conns;         /* [sip] tcp_max_conns */
+    uint32_t max_transactions;      /* [sip] max_transactions per worker */
+    /* [sip] digest_algorithms: offered in this order (enum reg_digest_alg
+     * values), e.g. "SHA-256, MD5" */
+    int digest_algs[2];
+    unsigned n_digest_algs;
+
+    char http_listen[SW_CONF_ADDR_LEN]; /* [http] listen */
+};
+
+/* Error from sw_config_load: file, line (0 if none) and reason. */
+struct sw_config_err {
+    char file[PATH_MAX];
+    int line;
+    char reason[256];
+};
+
+/* Fill 'cfg' with the built-in defaults. */
+void sw_config_defaults(struct sw_config *cfg);
+
+/*
+ * Load 'path' over the defaults. Unknown sections or keys, bad values and
+ * unreadable files are errors. Returns 0, or -EINVAL / -ENOENT with 'err'
+ * filled.
+ */
+int sw_config_load(struct sw_config *cfg, const char *path,
+                   struct sw_config_err *err);
+
+/* Same, from a string (tests, fuzzing); 'name' is used in errors. */
+int sw_config_load_string(struct sw_config *cfg, const char *text,
+                          const char *name, struct sw_config_err *err);
+
+#endif

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Control socket server. Each connection sends one request line of at most
+ * CONTROL_MAX_REQ bytes and gets one answer line; then it is closed. The
+ * operations themselves are ops_exec()'s business; this file adds "ping"
+ * (readiness) and the daemon's hooks.
+ */
+#include "daemon/control.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "daemon/core.h"
+#include "daemon/persist.h"
+#include "ops/ops.h"
+#include "store/store.h"
+
+#define CONTROL_MAX_REQ (1u << 20)
+
+static const struct log_ctx lc = { "control", NULL };
+
+struct client {
+    uv_pipe_t pipe;
+    uv_write_t wr;
+    struct sw_control *ctl;
+    struct buf in;
+    char *reply;
+    bool is_answered;
+};
+
+/* ---- hooks: the live location table ------------------------------------ */
+
+struct list_ctx {
+    json_t *arr;
+    int64_t now_s;
+};
+
+static void add_binding(void *ud, const struct reg_binding_view *v)
+{
+    struct list_ctx *lc2 = ud;
+    char aor[400];
+    char contact[1024];
+    char call_id[512];
+    char ua[256];
+    char source[96];
+    struct store_binding b;
+
+    memset(&b, 0, sizeof(b));
+    snprintf(aor, sizeof(aor), "sip:%.*s", SV_FMT(v->aor));
+    sv_copy_cstr(sv_slice(v->contact, 0, sizeof(contact) - 1), contact,
+                 sizeof(contact));
+    sv_copy_cstr(sv_slice(v->call_id, 0, sizeof(call_id) - 1), call_id,
+                 sizeof(call_id));
+    sv_copy_cstr(sv_slice(v->user_agent, 0, sizeof(ua) - 1), ua, sizeof(ua));
+    if (sw_src_format(&v->src, source, sizeof(source)) != 0) {
+        source[0] = '\0';
+    }
+    b.tenant_id = v->tenant_id;
+    b.user_id = v->user_id;
+    b.aor = aor;
+    b.contact_uri = contact;
+    b.expires_at = v->expires_at;
+    b.call_id = call_id;
+    b.cseq = v->cseq;
+    b.source = source;
+    b.user_agent = ua;
+    b.updated_at = v->registered_at;
+    char ext[STORE_EXT_MAX + 1] = "";
+    char domain[STORE_DOMAIN_MAX + 1] = "";
+    ptrdiff_t at = sv_find_char(v->aor, '@');
+    if (at > 0) {
+        sv_copy_cstr(sv_slice(v->aor, 0, (size_t)at), ext, sizeof(ext));
+        sv_copy_cstr(sv_slice(v->aor, (size_t)at + 1, v->aor.len), domain,
+                     sizeof(domain));
+    }
+    b.ext = ext;
+    b.domain = domain;
+    json_t *j = ops_binding_json(&b, lc2->now_s);
+    if (j) {
+        json_array_append_new(lc2->arr, j);
+    }
+}
+
+static int hook_reg_list(void *ud, const char *domain, json_t **out)
+{
+    struct sw_control *c = ud;
+    struct list_ctx l = { json_array(), clock_wall_s(NULL) };
+    int64_t tenant_id = 0;
+
+    if (!l.arr) {
+        return -ENOMEM;
+    }
+    if (domain && domain[0]) {
+        struct store_tenant t;
+        int rc = store_tenant_find(c->st, domain, &t);
+        if (rc != 0) {
+            json_decref(l.arr);
+            return rc;
+        }
+        tenant_id = t.id;
+    }
+    reg_loc_foreach(&c->core->loc, tenant_id, l.now_s, add_binding, &l);
+    *out = l.arr;
+    return 0;
+}
+
+struct rm_ctx {
+    struct sv aor;
+    int64_t user_id;
+};
+
+static void find_aor(void *ud, const struct reg_binding_view *v)
+{
+    struct rm_ctx *rc = ud;
+    if (sv_eq_nocase(v->aor, rc->aor)) {
+        rc->user_id = v->user_id;
+    }
+}
+
+/* A removed extension loses its live registrations at once. */
+static void hook_after_change(void *ud, const char *op, const json_t *req)
+{
+    struct sw_control *c = ud;
+    if (strcmp(op, "user.rm") != 0) {
+        return;
+    }
+    const char *user = json_string_value(json_object_get(req, "user"));
+    if (!user) {
+        return;
+    }
+    struct rm_ctx rc = { sv_cstr(user), 0 };
+    reg_loc_foreach(&c->core->loc, 0, clock_wall_s(NULL), find_aor, &rc);
+    if (rc.user_id != 0) {
+        reg_loc_remove_user(&c->core->loc, rc.user_id);
+    }
+}
+
+static const struct ops_hooks hooks = { hook_reg_list, hook_after_change };
+
+/* ---- connections ------------------------------------------------------- */
+
+static void on_client_closed(uv_handle_t *h)
+{
+    struct client *cl = h->data;
+    cl->ctl->n_clients--;
+    buf_fini(&cl->in);
+    free(cl->reply);
+    free(cl);
+}
+
+static void close_client(struct client *cl)
+{
+    if (!uv_is_closing((uv_handle_t *)&cl->pipe)) {
+        uv_close((uv_handle_t *)&cl->pipe, on_client_closed);
+    }
+}
+
+static void on_written(uv_write_t *wr, int status)
+{
+    (void)status;
+    close_client(wr->data);
+}
+
+static json_t *run_request(struct sw_control *c, const char *line)
+{
+    json_error_t jerr;
+    json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *resp = NULL;
+
+    if (!req || !json_is_object(req)) {
+        json_decref(req);
+        return json_pack("{s:b, s:s}", "ok", 0, "error",
+                         "request is not a JSON object");
+    }
+    const char *op = json_string_value(json_object_get(req, "op"));
+    if (op && strcmp(op, "ping") == 0) {
+        json_decref(req);
+        return json_pack("{s:b, s:s, s:s}", "ok", 1, "version", SW_VERSION,
+                         "state", "serving");
+    }
+    struct ops_ctx ctx = { c->st, &hooks, c, NULL };
+    ops_exec(&ctx, req, &resp);
+    json_decref(req);
+    if (!resp) {
+        resp = json_pack("{s:b, s:s}", "ok", 0, "error", "internal error");
+    }
+    return resp;
+}
+
+static void answer(struct client *cl)
+{
+    json_t *resp = run_request(cl->ctl, cl->in.p);
+    char *text = resp ? json_dumps(resp, JSON_COMPACT) : NULL;
+    json_decref(resp);
+    cl->is_answered = true;
+    uv_read_stop((uv_stream_t *)&cl->pipe);
+    if (!text) {
+        close_client(cl);
+        return;
+    }
+    size_t n = strlen(text);
+    cl->reply = malloc(n + 2);
+    if (!cl->reply) {
+        free(text);
+        close_client(cl);
+        return;
+    }
+    memcpy(cl->reply, text, n);
+    free(text);
+    cl->reply[n] = '\n';
+    cl->reply[n + 1] = '\0';
+    uv_buf_t b = uv_buf_init(cl->reply, (unsigned)(n + 1));
+    cl->wr.data = cl;
+    if (uv_write(&cl->wr, (uv_stream_t *)&cl->pipe, &b, 1, on_written) != 0) {
+        close_client(cl);
+    }
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+    struct client *cl = h->data;
+    (void)hint;
+    if (buf_reserve(&cl->in, 4096) != 0) {
+        *b = uv_buf_init(NULL, 0);
+        return;
+    }
+    *b = uv_buf_init(cl->in.p + cl->in.len, 4096);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+    struct client *cl = s->data;
+    (void)b;
+    if (n < 0 || cl->is_answered) {
+        close_client(cl);
+        return;
+    }
+    if (n == 0) {
+        if (cl->in.err) {
+            log_warn(&lc, "control request over %u bytes refused",
+                     CONTROL_MAX_REQ);
+            close_client(cl);
+        }
+        return;
+    }
+    size_t old = cl->in.len;
+    cl->in.len += (size_t)n;
+    cl->in.p[cl->in.len] = '\0';
+    char *nl = memchr(cl->in.p + old, '\n', (size_t)n);
+    if (nl) {
+        *nl = '\0';
+        answer(cl);
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct sw_control *c = server->data;
+    if (status < 0) {
+        return;
+    }
+    struct client *cl = calloc(1, sizeof(*cl));
+    if (!cl) {
+        return;
+    }
+    cl->ctl = c;
+    buf_init(&cl->in, CONTROL_MAX_REQ);
+    uv_pipe_init(c->loop, &cl->pipe, 0);
+    cl->pipe.data = cl;
+    c->n_clients++;
+    if (uv_accept(server, (uv_stream_t *)&cl->pipe) != 0
+        || uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read) != 0) {
+        close_client(cl);
+    }
+}
+
+/* ---- listening --------------------------------------------------------- */
+
+/* True when a daemon already answers on 'path'. */
+static bool socket_is_live(const char *path)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool live;
+
+    if (fd == -1) {
+        return false;
+    }
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+    live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+    close(fd);
+    return live;
+}
+
+int sw_control_open(struct sw_control *c, uv_loop_t *loop, const char *path,
+                    struct store *st, struct sw_core *core)
+{
+    memset(c, 0, sizeof(*c));
+    c->loop = loop;
+    c->st = st;
+    c->core = core;
+    if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+        log_err(&lc, "control socket path too long: %s", path);
+        return -ENAMETOOLONG;
+    }
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    if (socket_is_live(path)) {
+        log_err(&lc, "another sipwarden serves on %s", path);
+        return -EADDRINUSE;
+    }
+    unlink(path);
+    int rc = uv_pipe_init(loop, &c->pipe, 0);
+    if (rc != 0) {
+        return rc;
+    }
+    c->pipe.data = c;
+    c->is_open = true;
+    mode_t old = umask(0177);
+    rc = uv_pipe_bind(&c->pipe, path);
+    umask(old);
+    if (rc == 0) {
+        rc = uv_listen((uv_stream_t *)&c->pipe, 16, on_connection);
+    }
+    if (rc != 0) {
+        log_err(&lc, "control socket %s: %s", path, uv_strerror(rc));
+        sw_control_close(c);
+        return rc;
+    }
+    chmod(path, 0600);
+    return 0;
+}
+
+void sw_control_close(struct sw_control *c)
+{
+    if (!c->is_open) {
+        return;
+    }
+    c->is_open = false;
+    uv_close((uv_handle_t *)&c->pipe, NULL);
+    unlink(c->path);
+}

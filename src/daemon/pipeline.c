@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Socket to verdict: every SIP message a worker receives enters here.
+ * The order is the product's security order: (shield, issue #3), parse,
+ * transaction layer, then the method's handler. Answers go back on the path
+ * the request came on and are kept by the transaction for retransmissions.
+ */
+#include "daemon/pipeline.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/check.h"
+#include "base/log.h"
+#include "daemon/core.h"
+#include "loop/worker.h"
+#include "net/net.h"
+#include "reg/registrar.h"
+#include "sip/build.h"
+#include "store/store.h"
+
+static const char allow_hdr[] = "Allow: REGISTER, OPTIONS\r\n";
+
+static void count(_Atomic uint64_t *c)
+{
+    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+static uint64_t now_ms(struct sw_worker *w)
+{
+    return uv_now(&w->lw->loop);
+}
+
+/* ---- transport glue ---------------------------------------------------- */
+
+int sw_pipeline_frame(const char *data, size_t len, size_t *skip,
+                      size_t *frame_len)
+{
+    struct sip_err err;
+    switch (sip_msg_frame(sv_make(data, len), skip, frame_len, &err)) {
+    case SIP_PARSE_OK:
+        return 0;
+    case SIP_PARSE_AGAIN:
+        return 1;
+    case SIP_PARSE_BAD:
+        break;
+    }
+    return -1;
+}
+
+/* Where the transaction sends its answers. For UDP, conn_id carries the
+ * socket the request came on (valid until net_ctx_free), so timer-driven
+ * retransmissions leave from the address the phone talked to. */
+static void dest_of(const struct net_pkt *pkt, struct sip_txn_dest *d)
+{
+    memset(d, 0, sizeof(*d));
+    size_t n = pkt->src.len < sizeof(d->addr) ? pkt->src.len
+                                              : sizeof(d->addr);
+    memcpy(d->addr, &pkt->src.ss, n);
+    d->transport = (int)pkt->proto;
+    d->conn_id = (uint64_t)(uintptr_t)pkt->udp;
+}
+
+void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
+                          const char *bytes, size_t len)
+{
+    struct sw_worker *w = ud;
+    struct net_addr dst;
+    int rc = -ENOTCONN;
+
+    if (w->cur_pkt && dest->transport == (int)w->cur_pkt->proto) {
+        /* Answering the packet in hand: same socket or connection. */
+        rc = net_reply(w->cur_pkt, bytes, len);
+    } else if (dest->transport == NET_PROTO_UDP && dest->conn_id != 0) {
+        /* Timer-driven retransmission (RFC 3261 §17.2.1, Timer G). */
+        const struct sockaddr *sa = (const struct sockaddr *)dest->addr;
+        socklen_t sl = sa->sa_family == AF_INET6
+                           ? sizeof(struct sockaddr_in6)
+                           : sizeof(struct sockaddr_in);
+        struct net_udp *udp = (struct net_udp *)(uintptr_t)dest->conn_id;
+        if (net_addr_from_sa(&dst, sa, sl) == 0) {
+            rc = net_udp_sendto(udp, &dst, bytes, len);
+        }
+    }
+    if (rc != 0) {
+        count(&w->core->stats.send_errors);
+    }
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static void on_txn_timer(uv_timer_t *t)
+{
+    struct sw_worker *w = t->data;
+    w->txn_timer_due_ms = UINT64_MAX;
+    sw_pipeline_run_timers(w);
+}
+
+static void arm_timer(struct sw_worker *w)
+{
+    uint64_t due = sip_txn_table_next_deadline_ms(&w->txn);
+    if (due == UINT64_MAX || due >= w->txn_timer_due_ms) {
+        return;
+    }
+    uint64_t now = now_ms(w);
+    w->txn_timer_due_ms = due;
+    uv_timer_start(&w->txn_timer, on_txn_timer, due > now ? due - now : 0, 0);
+}
+
+void sw_pipeline_run_timers(struct sw_worker *w)
+{
+    uv_update_time(&w->lw->loop);
+    sip_txn_table_run_timers(&w->txn, now_ms(w));
+    arm_timer(w);
+}
+
+/* ---- answering --------------------------------------------------------- */
+
+struct req_ctx {
+    struct sw_worker *w;
+    const struct net_pkt *pkt;
+    struct sip_txn *txn; /* NULL when stateless */
+    char ip[NET_ADDR_FMT_CAP];
+    struct log_ctx lc;
+};
+
+static void send_answer(struct req_ctx *rc, int status)
+{
+    struct sw_worker *w = rc->w;
+    if (w->out.err || w->out.len == 0) {
+        count(&w->core->stats.send_errors);
+        return;
+    }
+    if (rc->txn) {
+        /* The transaction sends it (through sw_pipeline_txn_send) and keeps
+         * a copy for retransmitted requests. */
+        w->cur_pkt = rc->pkt;
+        int r = sip_txn_server_respond(rc->txn, status, w->out.p, w->out.len,
+                                       now_ms(w));
+        w->cur_pkt = NULL;
+        rc->txn = NULL;
+        arm_timer(w);
+        if (r >= 0) {
+            return;
+        }
+    }
+    if (net_reply(rc->pkt, w->out.p, w->out.len) != 0) {
+        count(&w->core->stats.send_errors);
+    }
+}
+
+static void answer(struct req_ctx *rc, const struct sip_msg *msg, int status,
+                   const char *reason, const char *extra)
+{
+    char tag[17];
+    reg_to_tag(&rc->w->core->reg, msg, tag);
+    buf_reset(&rc->w->out);
+    sip_build_response(&rc->w->out, msg, status, reason, sv_cstr(tag),
+                       sv_cstr(rc->ip), net_addr_port(&rc->pkt->src),
+                       sv_cstr(extra));
+    send_answer(rc, status);
+}
+
+/* ---- REGISTER ---------------------------------------------------------- */
+
+static int lookup_tenant(void *ud, struct sv domain, struct reg_tenant *out)
+{
+    struct sw_worker *w = ud;
+    struct store_tenant t;
+    char d[STORE_DOMAIN_MAX + 1];
+
+    if (sv_copy_cstr(domain, d, sizeof(d)) != 0) {
+        return -ENOENT;
+    }
+    int rc = store_tenant_find(w->st, d, &t);
+    if (rc == -EINVAL) {
+        return -ENOENT;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    out->tenant_id = t.id;
+    out->min_expires_s = t.pol.reg_expires_min_s;
+    out->max_expires_s = t.pol.reg_expires_max_s;
+    out->default_expires_s = t.pol.reg_expires_default_s;
+    out->max_contacts = t.pol.max_contacts;
+    return 0;
+}
+
+static int lookup_creds(void *ud, struct sv domain, struct sv user,
+                        struct reg_creds *out)
+{
+    struct sw_worker *w = ud;
+    struct store_creds c;
+    char d[STORE_DOMAIN_MAX + 1];
+    char u[STORE_EXT_MAX + 1];
+
+    if (sv_copy_cstr(domain, d, sizeof(d)) != 0
+        || sv_copy_cstr(user, u, sizeof(u)) != 0) {
+        return -ENOENT;
+    }
+    int rc = store_user_get_creds(w->st, d, u, &c);
+    if (rc == -EINVAL) {
+        return -ENOENT;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    out->user_id = c.user_id;
+    out->tenant_id = c.tenant_id;
+    memcpy(out->ha1_md5, c.ha1_md5, sizeof(c.ha1_md5));
+    memcpy(out->ha1_sha256, c.ha1_sha256, sizeof(c.ha1_sha256));
+    return 0;
+}
+
+static void origin_of(const struct req_ctx *rc, struct reg_origin *org)
+{
+    const struct net_addr *a = &rc->pkt->src;
+    uint8_t ip16[16];
+
+    memset(org, 0, sizeof(*org));
+    org->sa = &a->sa;
+    org->ip = sv_cstr(rc->ip);
+    org->port = net_addr_port(a);
+    org->src.transport = (uint8_t)rc->pkt->proto;
+    org->src.family = (uint8_t)net_addr_family(a);
+    org->src.port = org->port;
+    if (org->src.family == AF_INET) {
+        memcpy(org->src.ip, &a->in4.sin_addr, 4);
+    } else {
+        net_addr_ip16(a, ip16);
+        memcpy(org->src.ip, ip16, 16);
+    }
+}
+
+static void security_event(const struct req_ctx *rc, const struct sip_msg *msg,
+                           const struct reg_result *res)
+{
+    const char *ev = NULL;
+    switch (res->outcome) {
+    case REG_OUT_AUTH_FAILED:
+        ev = "auth_failure";
+        break;
+    case REG_OUT_REPLAY:
+        ev = "auth_replay";
+        break;
+    default:
+        return;
+    }
+    char user[LOG_ESC_CAP];
+    char to[LOG_ESC_CAP];
+    char ua[LOG_ESC_CAP];
+    const struct sip_hdr *uah = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
+    log_escape(res->auth_user, user, sizeof(user));
+    log_escape(msg->to.uri.host, to, sizeof(to));
+    log_escape(uah ? uah->value : SV_NULL, ua, sizeof(ua));
+    log_event("event=%s src=%s transport=%s user=\"%s\" domain=\"%s\" "
+              "reason=\"%s\" ua=\"%s\"",
+              ev, rc->ip, net_proto_name(rc->pkt->proto), user, to,
+              res->detail ? res->detail : "", ua);
+}
+
+static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
+{
+    struct sw_worker *w = rc->w;
+    struct reg_origin org;
+    struct reg_result res;
+    const struct reg_lookup lk = { lookup_tenant, lookup_creds, w };
+
+    origin_of(rc, &org);
+    buf_reset(&w->out);
+    if (reg_registrar_handle(&w->core->reg, msg, &org, &lk, &w->out, &res)
+        != 0) {
+        count(&w->core->stats.send_errors);
+        return;
+    }
+    security_event(rc, msg, &res);
+    send_answer(rc, res.status);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+static void dispatch(struct req_ctx *rc, const struct sip_msg *msg)
+{
+    switch (msg->method) {
+    case SIP_METHOD_REGISTER:
+        on_register(rc, msg);
+        return;
+    case SIP_METHOD_OPTIONS:
+        answer(rc, msg, 200, "OK",
+               "Allow: REGISTER, OPTIONS\r\n"
+               "Accept: application/sdp\r\n");
+        return;
+    case SIP_METHOD_ACK:
+        return; /* an ACK that matched no transaction: nothing to do */
+    case SIP_METHOD_CANCEL:
+        /* RFC 3261 §9.2: a CANCEL whose INVITE we do not hold gets 481. */
+        answer(rc, msg, 481, "Call/Transaction Does Not Exist", "");
+        return;
+    default:
+        answer(rc, msg, 501, "Not Implemented", allow_hdr);
+        return;
+    }
+}
+
+static bool only_crlf(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '\r' && p[i] != '\n') {
+            return false;
+        }
+    }
+    return true;
+}
+
+void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
+{
+    struct sw_core *core = ud;
+    struct sw_worker *w = &core->workers[pkt->w->index];
+    struct sip_msg *msg = &w->msg;
+    struct req_ctx rc = { .w = w, .pkt = pkt };
+    struct sip_err err;
+    char peer[NET_ADDR_FMT_CAP + 8];
+
+    /* RFC 5626 §4.4.1 keep-alives (and stray line ends) are not messages. */
+    if (only_crlf(pkt->data, pkt->len)) {
+        count(&core->stats.keepalives);
+        return;
+    }
+    net_addr_ip_fmt(&pkt->src, rc.ip, sizeof(rc.ip));
+    rc.lc.subsys = "sip";
+    rc.lc.peer = peer;
+    snprintf(peer, sizeof(peer), "%s:", net_proto_name(pkt->proto));
+    net_addr_fmt(&pkt->src, peer + strlen(peer), sizeof(peer) - strlen(peer));
+
+    /* 1. The shield's verdict goes here (issue #3). */
+
+    /* 2. Parse. */
+    if (sip_msg_parse(msg, sv_make(pkt->data, pkt->len), &err)
+        != SIP_PARSE_OK) {
+        count(&core->stats.bad_messages);
+        log_info_rl(&rc.lc, "bad message: %s at byte %zu", err.reason,
+                    err.offset);
+        if (msg->is_request && err.status != 0) {
+            answer(&rc, msg, err.status, err.reason, "");
+        }
+        return;
+    }
+    if (!msg->is_request) {
+        /* We send no requests yet, so no client transaction can match. */
+        count(&core->stats.responses_ignored);
+        return;
+    }
+    count(&core->stats.requests);
+
+    /* 3. Transaction layer: retransmissions never reach the handlers. */
+    struct sip_txn_key key;
+    struct sip_txn_dest dest;
+    struct sv resend = SV_NULL;
+    sip_txn_key_from_msg(msg, &key);
+    dest_of(pkt, &dest);
+    int v = sip_txn_server_lookup_or_create(&w->txn, &key, &dest,
+                                            pkt->proto != NET_PROTO_UDP,
+                                            now_ms(w), &rc.txn, &resend);
+    if (v < 0) {
+        count(&core->stats.txn_full);
+        rc.txn = NULL;
+        answer(&rc, msg, 503, "Service Unavailable", "Retry-After: 5\r\n");
+        return;
+    }
+    switch ((enum sip_txn_verdict)v) {
+    case SIP_TXN_RESEND:
+        count(&core->stats.txn_resent);
+        if (resend.len && net_reply(pkt, resend.p, resend.len) != 0) {
+            count(&core->stats.send_errors);
+        }
+        return;
+    case SIP_TXN_ABSORB:
+    case SIP_TXN_DELIVERED:
+        count(&core->stats.txn_absorbed);
+        arm_timer(w);
+        return;
+    case SIP_TXN_PASS:
+        rc.txn = NULL; /* answer statelessly */
+        break;
+    case SIP_TXN_NEW:
+        break;
+    }
+
+    /* 4. The method's handler answers. */
+    dispatch(&rc, msg);
+    if (rc.txn) {
+        /* The handler sent nothing (ACK): the transaction is not needed. */
+        sip_txn_server_abandon(rc.txn);
+    }
+}

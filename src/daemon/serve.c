@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Lifecycle of `sipwarden serve`. Start: data directory, store and
+ * migrations, TLS certificate, location table (restored from the store),
+ * registrar, worker pool with listeners, control socket, persister timer.
+ * Stop on SIGTERM / SIGINT: control socket and timers first, then the
+ * workers, then a last flush of registrations. The sections below follow
+ * that order.
+ */
+#include "daemon/serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/core.h"
+#include "daemon/persist.h"
+#include "daemon/pipeline.h"
+#include "loop/signals.h"
+#include "loop/worker.h"
+#include "net/net.h"
+#include "net/tls.h"
+#include "store/store.h"
+
+#define PERSIST_INTERVAL_MS 200
+#define PURGE_EVERY_TICKS   50 /* 10 s */
+#define NONCE_KEY_FILE      "nonce.key"
+
+static const struct log_ctx lc = { "daemon", NULL };
+
+struct serve {
+    const struct sw_config *cfg;
+    struct sw_core core;
+    struct store *st; /* main thread's handle */
+    struct loop_pool pool;
+    uv_loop_t loop; /* main thread */
+    struct loop_signals sigs;
+    struct sw_control ctl;
+    struct sw_persist persist;
+    uv_timer_t persist_timer;
+    bool has_persist_timer;
+    unsigned ticks;
+    struct net_tls_ctx *tls;
+    bool is_stopping;
+    enum net_proto listener_proto[NET_MAX_LISTENERS]; /* by listener id */
+};
+
+/* ---- worker threads ---------------------------------------------------- */
+
+static void on_timer_closed(uv_handle_t *h)
+{
+    struct sw_worker *w = h->data;
+    sip_txn_table_fini(&w->txn);
+    store_close(w->st);
+    w->st = NULL;
+    buf_fini(&w->out);
+}
+
+static void worker_stop(struct loop_worker *lw, void *ud)
+{
+    struct sw_worker *w = ud;
+    (void)lw;
+    if (w->is_ready) {
+        w->is_ready = false;
+        uv_close((uv_handle_t *)&w->txn_timer, on_timer_closed);
+    }
+}
+
+static int worker_init(struct loop_worker *lw, void *ud)
+{
+    struct serve *s = ud;
+    struct sw_worker *w = &s->core.workers[lw->index];
+    struct sip_txn_config tcfg;
+    char err[STORE_ERRMSG_CAP];
+    int rc;
+
+    w->core = &s->core;
+    w->lw = lw;
+    w->txn_timer_due_ms = UINT64_MAX;
+    buf_init(&w->out, SIP_MAX_MSG_LEN);
+    rc = store_open(s->cfg->data_dir, &w->st, err, sizeof(err));
+    if (rc != 0) {
+        log_err(&lc, "worker %u: store: %s", lw->index, err);
+        buf_fini(&w->out);
+        return rc;
+    }
+    sip_txn_config_default(&tcfg);
+    tcfg.max_entries = s->cfg->max_transactions;
+    rc = sip_txn_table_init(&w->txn, &tcfg, sw_pipeline_txn_send, w);
+    if (rc != 0) {
+        store_close(w->st);
+        buf_fini(&w->out);
+        return rc;
+    }
+    uv_timer_init(&lw->loop, &w->txn_timer);
+    w->txn_timer.data = w;
+    w->is_ready = true;
+    /* Registered before the listeners' hook, so it runs after it: no
+     * packet can arrive once the transaction table is gone. */
+    rc = loop_worker_on_stop(lw, worker_stop, w);
+    if (rc != 0) {
+        worker_stop(lw, w);
+        return rc;
+    }
+    return net_worker_start(s->core.net, lw);
+}
+
+/* ---- listeners --------------------------------------------------------- */
+
+static int ensure_tls(struct serve *s)
+{
+    const struct sw_config *cfg = s->cfg;
+    char *cert = NULL;
+    char *key = NULL;
+    char err[256] = "";
+    int rc;
+
+    if (cfg->tls_cert[0]) {
+        rc = net_tls_ctx_new(&s->tls, cfg->tls_cert, cfg->tls_key, err,
+                             sizeof(err));
+    } else {
+        char host[256] = "localhost";
+        gethostname(host, sizeof(host) - 1);
+        rc = net_tls_selfsigned_ensure(cfg->data_dir, host, &cert, &key);
+        if (rc == 0) {
+            log_info(&lc, "TLS certificate: %s (self-signed)", cert);
+            rc = net_tls_ctx_new(&s->tls, cert, key, err, sizeof(err));
+        } else {
+            snprintf(err, sizeof(err), "cannot create a self-signed "
+                                       "certificate in the data directory "
+                                       "(%s)",
+                     strerror(rc < 0 ? -rc : rc));
+        }
+    }
+    if (rc != 0) {
+        log_err(&lc, "TLS: %s", err);
+    }
+    free(cert);
+    free(key);
+    return rc;
+}
+
+static int add_listener(struct serve *s, enum net_proto proto,
+                        const char *spec, uint16_t default_port)
+{
+    struct net_listen_spec ls;
+
+    if (spec[0] == '\0') {
+        return 0;
+    }
+    memset(&ls, 0, sizeof(ls));
+    if (net_addr_parse_bind(spec, default_port, &ls.addr, &ls.dual_stack)
+        != 0) {
+        log_err(&lc, "%s listen address '%s' is not ADDRESS:PORT",
+                net_proto_name(proto), spec);
+        return -EINVAL;
+    }
+    ls.proto = proto;
+    ls.on_msg = sw_pipeline_on_msg;
+    ls.ud = &s->core;
+    if (proto != NET_PROTO_UDP) {
+        ls.frame = sw_pipeline_frame;
+    }
+    if (proto == NET_PROTO_TLS) {
+        int rc = ensure_tls(s);
+        if (rc != 0) {
+            return rc;
+        }
+        ls.tls = s->tls;
+    }
+    unsigned id;
+    int rc = net_ctx_listen(s->core.net, &ls, &id);
+    if (rc == 0) {
+        s->listener_proto[id] = proto;
+    }
+    return rc;
+}
+
+static void print_listeners(struct serve *s)
+{
+    for (unsigned id = 0; id < NET_MAX_LISTENERS; id++) {
+        struct net_addr a;
+        char txt[NET_ADDR_FMT_CAP];
+        if (net_ctx_bound_addr(s->core.net, id, &a) != 0) {
+            break;
+        }
+        printf("sipwarden: listening on %s %s\n",
+               net_proto_name(s->listener_proto[id]),
+               net_addr_fmt(&a, txt, sizeof(txt)));
+    }
+}
+
+/* ---- main loop: signals, persister ------------------------------------- */
+
+static void stop_main(struct serve *s)
+{
+    if (s->is_stopping) {
+        return;
+    }
+    s->is_stopping = true;
+    log_info(&lc, "stopping");
+    sw_control_close(&s->ctl);
+    loop_signals_close(&s->sigs);
+    if (s->has_persist_timer) {
+        uv_close((uv_handle_t *)&s->persist_timer, NULL);
+    }
+}
+
+static void on_signal(void *ud, int signum)
+{
+    struct serve *s = ud;
+    if (signum == SIGHUP) {
+        log_info(&lc, "SIGHUP: nothing to reload yet");
+        return;
+    }
+    stop_main(s);
+}
+
+static void on_persist_timer(uv_timer_t *t)
+{
+    struct serve *s = t->data;
+    int64_t now = clock_wall_s(NULL);
+    sw_persist_flush(&s->persist, now);
+    if (++s->ticks % PURGE_EVERY_TICKS == 0) {
+        sw_persist_purge(&s->persist, now);
+    }
+}
+
+/* The nonce key survives restarts so phones holding a nonce from before a
+ * restart are not counted as failing authentication. */
+static int load_nonce_key(const char *dir, uint8_t key[32])
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof(path), "%s/%s", dir, NONCE_KEY_FILE);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd != -1) {
+        ssize_t n = read(fd, key, 32);
+        close(fd);
+        if (n == 32) {
+            return 0;
+        }
+        log_warn(&lc, "%s is damaged, making a new one", path);
+    }
+    if (RAND_bytes(key, 32) != 1) {
+        return -EIO;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+              0600);
+    if (fd == -1 || write(fd, key, 32) != 32) {
+        if (fd != -1) {
+            close(fd);
+        }
+        return -errno;
+    }
+    close(fd);
+    return 0;
+}
+
+/* ---- start and stop ---------------------------------------------------- */
+
+static int start(struct serve *s)
+{
+    const struct sw_config *cfg = s->cfg;
+    char err[STORE_ERRMSG_CAP];
+    uint8_t nonce_key[32];
+    struct net_cfg ncfg;
+    int rc;
+
+    rc = store_open(cfg->data_dir, &s->st, err, sizeof(err));
+    if (rc != 0) {
+        log_err(&lc, "store: %s", err);
+        return rc;
+    }
+    rc = load_nonce_key(cfg->data_dir, nonce_key);
+    if (rc != 0) {
+        log_err(&lc, "nonce key in %s: %s", cfg->data_dir, strerror(-rc));
+        return rc;
+    }
+    rc = reg_loc_init(&s->core.loc);
+    if (rc == 0) {
+        rc = reg_registrar_init(&s->core.reg, &s->core.loc, NULL, nonce_key,
+                                cfg->nonce_lifetime_s);
+    }
+    if (rc == 0) {
+        rc = reg_registrar_set_algorithms(&s->core.reg, cfg->digest_algs,
+                                          cfg->n_digest_algs);
+    }
+    if (rc != 0) {
+        log_err(&lc, "registrar: %s", strerror(-rc));
+        return rc;
+    }
+    sw_persist_init(&s->persist, &s->core.loc, s->st);
+    long n = sw_persist_restore(&s->persist, clock_wall_s(NULL));
+    if (n < 0) {
+        log_err(&lc, "loading registrations: %s", store_errmsg(s->st));
+        return (int)n;
+    }
+    log_info(&lc, "restored %ld registrations", n);
+
+    rc = loop_pool_init(&s->pool, cfg->workers);
+    if (rc != 0) {
+        return rc;
+    }
+    s->core.n_workers = s->pool.n_workers;
+    s->core.workers = calloc(s->pool.n_workers, sizeof(*s->core.workers));
+    if (!s->core.workers) {
+        return -ENOMEM;
+    }
+    net_cfg_default(&ncfg);
+    ncfg.udp_rcvbuf_bytes = cfg->udp_rcvbuf_bytes;
+    ncfg.idle_timeout_ms = cfg->tcp_idle_timeout_s * 1000u;
+    ncfg.max_conns_per_ip = cfg->tcp_max_conns_per_ip;
+    ncfg.max_conns = cfg->tcp_max_conns;
+    ncfg.max_frame_bytes = SIP_MAX_MSG_LEN;
+    rc = net_ctx_new(&s->core.net, &s->pool, &ncfg);
+    if (rc == 0) {
+        rc = add_listener(s, NET_PROTO_UDP, cfg->sip_udp, 5060);
+    }
+    if (rc == 0) {
+        rc = add_listener(s, NET_PROTO_TCP, cfg->sip_tcp, 5063);
+    }
+    if (rc == 0) {
+        rc = add_listener(s, NET_PROTO_TLS, cfg->sip_tls, 5061);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = loop_pool_start(&s->pool, worker_init, s);
+    if (rc != 0) {
+        log_err(&lc, "starting workers: %s",
+                rc < 0 ? strerror(-rc) : "error");
+        return rc;
+    }
+    print_listeners(s);
+
+    uv_timer_init(&s->loop, &s->persist_timer);
+    s->persist_timer.data = s;
+    s->has_persist_timer = true;
+    uv_timer_start(&s->persist_timer, on_persist_timer, PERSIST_INTERVAL_MS,
+                   PERSIST_INTERVAL_MS);
+    rc = loop_signals_init(&s->sigs, &s->loop, on_signal, s);
+    if (rc != 0) {
+        return rc;
+    }
+    char sock[PATH_MAX + 16];
+    snprintf(sock, sizeof(sock), "%s/control.sock", cfg->data_dir);
+    rc = sw_control_open(&s->ctl, &s->loop, sock, s->st, &s->core);
+    if (rc != 0) {
+        return rc;
+    }
+    printf("sipwarden: %u workers, data in %s, control socket %s\n",
+           s->pool.n_workers, cfg->data_dir, sock);
+    fflush(stdout);
+    log_info(&lc, "serving");
+    return 0;
+}
+
+static void finish(struct serve *s)
+{
+    loop_pool_stop(&s->pool);
+    if (s->st) {
+        if (sw_persist_flush(&s->persist, clock_wall_s(NULL)) != 0) {
+            log_err(&lc, "last write of registrations failed");
+        }
+    }
+    net_ctx_free(s->core.net);
+    s->core.net = NULL;
+    loop_pool_fini(&s->pool);
+    net_tls_ctx_free(s->tls);
+    free(s->core.workers);
+    reg_registrar_fini(&s->core.reg);
+    reg_loc_fini(&s->core.loc);
+    store_close(s->st);
+    uv_loop_close(&s->loop);
+}
+
+int sw_serve(const struct sw_config *cfg)
+{
+    struct serve *s = calloc(1, sizeof(*s));
+    int rc;
+
+    if (!s) {
+        return -ENOMEM;
+    }
+    log_set_level((enum log_level)cfg->log_level);
+    s->cfg = cfg;
+    s->core.cfg = cfg;
+    uv_loop_init(&s->loop);
+    rc = start(s);
+    if (rc != 0) {
+        fprintf(stderr, "sipwarden: could not start (see the log above)\n");
+        stop_main(s);
+    }
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    finish(s);
+    log_info(&lc, "stopped");
+    free(s);
+    return rc;
+}
+
+/* ---- wait-ready -------------------------------------------------------- */
+
+int sw_wait_ready(const struct sw_config *cfg, int argc, char **argv)
+{
+    uint64_t timeout_s = 10;
+    char sock[PATH_MAX + 16];
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc
+            && sv_to_u64(sv_cstr(argv[i + 1]), 86400, &timeout_s) == 0) {
+            i++;
+        } else {
+            fprintf(stderr, "usage: sipwarden wait-ready [--timeout "
+                            "SECONDS]\n");
+            return 2;
+        }
+    }
+    snprintf(sock, sizeof(sock), "%s/control.sock", cfg->data_dir);
+    uint64_t deadline = clock_mono_ms(NULL) + timeout_s * 1000u;
+    json_t *ping = json_pack("{s:s}", "op", "ping");
+    int status = 1;
+    do {
+        json_t *resp = NULL;
+        if (cli_control_request(sock, ping, &resp, 1000) == 0
+            && json_is_true(json_object_get(resp, "ok"))) {
+            status = 0;
+        }
+        json_decref(resp);
+        if (status == 0) {
+            break;
+        }
+        /* A bounded poll: the daemon creates its socket when it serves. */
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    } while (clock_mono_ms(NULL) < deadline);
+    json_decref(ping);
+    if (status != 0) {
+        fprintf(stderr, "sipwarden: no daemon ready on %s after %llu s\n",
+                sock, (unsigned long long)timeout_s);
+    }
+    return status;
+}

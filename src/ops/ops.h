@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Named administrative operations shared by the CLI (offline), the daemon's
+ * unix control socket and the REST API: a JSON request in, a JSON response
+ * out. This layer validates requests, applies the tenant password policy
+ * and talks to the store; who may call what (authentication, roles, audit
+ * attribution) is the transport's business, decided before ops_exec.
+ *
+ * Requests:  {"op":"tenant.add","domain":"example.com"}
+ * Responses: {"ok":true, ...} or
+ *            {"ok":false,"error":"<message naming the problem>",
+ *             "code":"bad_request|policy|not_found|exists|busy|internal",
+ *             "field":"<request member at fault>"   (when there is one),
+ *             "rule":"<policy rule>"                 (code "policy" only)}
+ *
+ * Operations (members beyond these are refused, naming the member):
+ *   tenant.add  domain, [name]            -> tenant{}
+ *   tenant.list                           -> tenants[]
+ *   user.add    user "ext@domain" (or ext + domain), [role admin |
+ *               international | standard (default)], [name], [email],
+ *               [sip_password | generate_password:true]
+ *                                         -> user{}, [sip_password]
+ *               With neither password member a password is generated.
+ *   user.list   domain                    -> domain, users[]
+ *   user.set    user (or ext + domain), [role], [name], [email],
+ *               [sip_password | generate_password:true]
+ *                                         -> user{}, [sip_password]
+ *   user.rm     user (or ext + domain)    -> user
+ *   reg.list    [domain]                  -> registrations[]
+ * A generated password (20 characters) appears in the response once, as
+ * "sip_password"; it is not retrievable later.
+ * Objects: tenant {id, domain, name, created_at, users, policy{pw_min_len,
+ * pw_classes, pw_expiry_days, pw_history, max_contacts, reg_expires_min_s,
+ * reg_expires_default_s, reg_expires_max_s}}; user {user, ext, domain,
+ * name, role, email, created_at, updated_at, sip_pw_changed_at};
+ * registration: see ops_binding_json. Times are unix seconds.
+ *
+ * Secrets: error messages for field "sip_password" may quote part of the
+ * offered password (to help the person choosing it). Return them to the
+ * caller; never log them.
+ */
+#ifndef SW_OPS_OPS_H
+#define SW_OPS_OPS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct store;
+struct store_binding;
+struct sw_clock;
+
+/*
+ * Registrations of 'domain' (NULL: every tenant) from the caller's own
+ * table (the daemon's in-memory registrar). On 0, *out is a new JSON array
+ * of ops_binding_json-shaped objects, owned by ops afterwards. Returns 0
+ * or -errno.
+ */
+typedef int ops_reg_list_fn(void *ud, const char *domain, json_t **out);
+
+/*
+ * Called after an operation changed the store, with its name and the
+ * request minus any "sip_password" member. 'req' is borrowed for the call.
+ */
+typedef void ops_after_change_fn(void *ud, const char *op, const json_t *req);
+
+struct ops_hooks {
+    ops_reg_list_fn *reg_list;         /* NULL: read bindings from store */
+    ops_after_change_fn *after_change; /* NULL: nothing to notify */
+};
+
+struct ops_ctx {
+    struct store *st;              /* the calling thread's handle */
+    const struct ops_hooks *hooks; /* NULL: no hooks */
+    void *hooks_ud;                /* passed to every hook */
+    const struct sw_clock *clock;  /* NULL: the real clock */
+};
+
+/*
+ * Run the operation described by 'req' (a JSON object with a string "op").
+ * On return *resp is a new response object owned by the caller, except on
+ * -ENOMEM where it may be NULL. Returns 0 when the response has ok:true,
+ * otherwise a negative errno matching the response code (-EINVAL
+ * bad_request or policy, -ENOENT not_found, -EEXIST exists, -EBUSY busy,
+ * -EIO internal). Runs on the thread that owns ctx->st; hooks run on it too.
+ */
+int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp);
+
+/*
+ * The JSON object for one registration, the shape of reg.list entries:
+ * {user "ext@domain", domain, ext, aor, contact, expires_at, expires_in
+ * (seconds from 'now', >= 0), source, user_agent, call_id, cseq, q,
+ * instance, received, path, updated_at}. Text that is not valid UTF-8
+ * (user agents come off the wire) has its bad bytes replaced by '?'.
+ * Returns a new object or NULL on allocation failure.
+ */
+json_t *ops_binding_json(const struct store_binding *b, int64_t now);
+
+/*
+ * A JSON string for 's' even when it is not valid UTF-8 (bad bytes become
+ * '?'). NULL 's' gives "". Returns a new reference or NULL on -ENOMEM.
+ */
+json_t *ops_json_string(const char *s);
+
+#endif

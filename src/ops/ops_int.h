@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers shared by the ops files: responses, request members, lookups.
+ * Never included outside src/ops/. */
+#ifndef SW_OPS_OPS_INT_H
+#define SW_OPS_OPS_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "ops/ops.h"
+#include "store/store.h"
+
+/* Handler of one operation; same contract as ops_exec. */
+typedef int ops_handler_fn(struct ops_ctx *ctx, const json_t *req,
+                           json_t **resp);
+
+/*
+ * Build an error response into *resp: returns 'rc' (or -ENOMEM when the
+ * response could not be built, *resp then NULL). 'code' NULL derives it
+ * from 'rc'; 'field' may be NULL.
+ */
+int ops_fail(json_t **resp, int rc, const char *code, const char *field,
+             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Error response from the store's last failure, attributed to 'field'. */
+int ops_fail_store(struct ops_ctx *ctx, json_t **resp, int rc,
+                   const char *field);
+/* A fresh {"ok":true} into *resp; 0 or -ENOMEM. */
+int ops_ok(json_t **resp);
+/* Attach 'v' (stolen) to the ok response; -ENOMEM on failure. */
+int ops_set(json_t **resp, const char *key, json_t *v);
+
+/* Refuse members not in 'allowed' (NULL-terminated; "op" is implicit). */
+int ops_members_check(const json_t *req, const char *const *allowed,
+                      json_t **resp);
+/* String member: absent -> *out NULL (error if 'required'); not a string or
+ * containing NUL -> error. */
+int ops_get_str(const json_t *req, const char *key, bool required,
+                const char **out, json_t **resp);
+/* Boolean member: absent -> *out false, *present false. */
+int ops_get_bool(const json_t *req, const char *key, bool *out, bool *present,
+                 json_t **resp);
+
+/* The tenant named by member 'field' (value 'domain'). */
+int ops_tenant_lookup(struct ops_ctx *ctx, const char *domain,
+                      const char *field, struct store_tenant *t, json_t **resp);
+
+/* Tenant JSON object (policy included). */
+json_t *ops_tenant_json(const struct store_tenant *t);
+
+ops_handler_fn ops_user_add;
+ops_handler_fn ops_user_list;
+ops_handler_fn ops_user_set;
+ops_handler_fn ops_user_rm;
+
+/* Tell the after_change hook (request copied without sip_password). */
+void ops_notify_change(struct ops_ctx *ctx, const char *op, const json_t *req);
+
+#endif

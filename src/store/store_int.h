@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internals shared by the store's files: the handle, the prepared
+ * statement cache, error reporting, transactions and the at-rest crypto.
+ * Never included outside src/store/.
+ */
+#ifndef SW_STORE_STORE_INT_H
+#define SW_STORE_STORE_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define STORE_KEY_LEN 32
+
+/* Cached statements, prepared on first use, finalized by store_close. */
+enum store_stmt_id {
+    STMT_TENANT_ADD,
+    STMT_TENANT_FIND,
+    STMT_TENANT_LIST,
+    STMT_TENANT_DOMAIN_BY_ID,
+    STMT_USER_ADD,
+    STMT_USER_FIND,
+    STMT_USER_BY_ID,
+    STMT_USER_LIST,
+    STMT_USER_RM,
+    STMT_USER_SET_INFO,
+    STMT_USER_SET_PW,
+    STMT_USER_CREDS,
+    STMT_PWH_ADD,
+    STMT_PWH_TRIM,
+    STMT_PWH_LAST,
+    STMT_BIND_UPSERT,
+    STMT_BIND_DELETE,
+    STMT_BIND_DELETE_USER,
+    STMT_BIND_LIST_ALL,
+    STMT_BIND_LIST_DOMAIN,
+    STMT_BIND_PURGE,
+    STMT_COUNT_
+};
+
+struct store {
+    sqlite3 *db;
+    unsigned char key[STORE_KEY_LEN];
+    sqlite3_stmt *stmts[STMT_COUNT_];
+    int batch_depth; /* 1 inside store_begin .. store_commit */
+    char errmsg[STORE_ERRMSG_CAP];
+};
+
+/*
+ * The cached statement 'id', prepared from 'sql' on first use (the same id
+ * must always come with the same SQL), reset and with bindings cleared.
+ * NULL on failure with the message set.
+ */
+sqlite3_stmt *store_stmt(struct store *st, enum store_stmt_id id,
+                         const char *sql);
+
+/* Set the message; returns 'rc' so callers can "return store_fail(...)". */
+int store_fail(struct store *st, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Map a SQLite result to -errno, setting a message that names 'what'. */
+int store_fail_sql(struct store *st, int sqlrc, const char *what);
+void store_ok(struct store *st);
+
+/* Bind a C string (NULL -> empty) as text without copying. */
+int store_bind_text(sqlite3_stmt *s, int idx, const char *v);
+/* Copy column text into dst (truncating at cap-1, always terminated). */
+void store_col_copy(sqlite3_stmt *s, int col, char *dst, size_t cap);
+/* Column text or "" (never NULL). */
+const char *store_col_text(sqlite3_stmt *s, int col);
+
+/*
+ * Write scopes: when no batch or transaction is open, open an immediate
+ * transaction; inside one, a savepoint. store_tx_end commits (ok) or rolls
+ * back. Returns 0 or -errno.
+ */
+struct store_tx {
+    int is_savepoint;
+};
+int store_tx_begin(struct store *st, struct store_tx *tx);
+int store_tx_end(struct store *st, struct store_tx *tx, int ok);
+
+/* ---- crypto.c ---- */
+
+/* Bytes of a sealed blob for 'plain_len' bytes of plaintext. */
+size_t store_seal_len(size_t plain_len);
+/* Encrypt with a random nonce: dst = nonce || secretbox(plain). */
+int store_seal(const struct store *st, const void *plain, size_t plain_len,
+               unsigned char *dst, size_t dst_cap, size_t *dst_len);
+/* Decrypt a sealed blob into dst; -EBADMSG on failure. */
+int store_unseal(const struct store *st, const void *blob, size_t blob_len,
+                 unsigned char *dst, size_t dst_cap, size_t *plain_len);
+
+/* HA1 hex strings of "user:realm:pw" (realm = lowercase tenant domain). */
+int store_ha1_md5(const char *user, const char *realm, const char *pw,
+                  char out[STORE_HA1_MD5_LEN + 1]);
+int store_ha1_sha256(const char *user, const char *realm, const char *pw,
+                     char out[STORE_HA1_SHA256_LEN + 1]);
+
+/* Load or create <dir>/secret.key into st->key. */
+int store_key_load(struct store *st, const char *data_dir, char *err,
+                   size_t err_cap);
+
+/* ---- schema.c ---- */
+
+/* Migrate to the current version; refuses newer databases (-EPROTO). */
+int store_migrate(struct store *st, char *err, size_t err_cap);
+
+/* Copy of lowercase 'src' into dst; -EINVAL when it does not fit. */
+int store_lower_copy(const char *src, char *dst, size_t cap);
+
+#endif

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Tenants: one row per SIP domain, with its password and registration
+ * policy columns. */
+#include <errno.h>
+#include <time.h>
+
+#include "store/store.h"
+#include "store/store_int.h"
+
+#define TENANT_COLS                                                         \
+    "t.id, t.domain, t.name, t.created_at, t.pw_min_len, t.pw_classes, "    \
+    "t.pw_expiry_days, t.pw_history, t.max_contacts, t.reg_expires_min_s, " \
+    "t.reg_expires_default_s, t.reg_expires_max_s"
+
+void store_tenant_policy_defaults(struct store_tenant_policy *pol)
+{
+    *pol = (struct store_tenant_policy){
+        .pw_min_len = 8,
+        .pw_classes = 3,
+        .pw_expiry_days = 90,
+        .pw_history = 3,
+        .max_contacts = 5,
+        .reg_expires_min_s = 60,
+        .reg_expires_default_s = 3600,
+        .reg_expires_max_s = 7200,
+    };
+}
+
+static uint32_t col_u32(sqlite3_stmt *s, int col)
+{
+    sqlite3_int64 v = sqlite3_column_int64(s, col);
+    return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void row_to_tenant(sqlite3_stmt *s, struct store_tenant *t)
+{
+    t->id = sqlite3_column_int64(s, 0);
+    store_col_copy(s, 1, t->domain, sizeof(t->domain));
+    store_col_copy(s, 2, t->name, sizeof(t->name));
+    t->created_at = sqlite3_column_int64(s, 3);
+    t->pol.pw_min_len = col_u32(s, 4);
+    t->pol.pw_classes = col_u32(s, 5);
+    t->pol.pw_expiry_days = col_u32(s, 6);
+    t->pol.pw_history = col_u32(s, 7);
+    t->pol.max_contacts = col_u32(s, 8);
+    t->pol.reg_expires_min_s = col_u32(s, 9);
+    t->pol.reg_expires_default_s = col_u32(s, 10);
+    t->pol.reg_expires_max_s = col_u32(s, 11);
+    t->n_users = 0;
+}
+
+int store_tenant_add(struct store *st, const char *domain, const char *name,
+                     int64_t *id)
+{
+    char lower[STORE_DOMAIN_MAX + 1];
+    const char *why = NULL;
+
+    if (store_domain_check(domain, &why) < 0) {
+        return store_fail(st, -EINVAL, "%s", why);
+    }
+    if (store_name_check(name, &why) < 0) {
+        return store_fail(st, -EINVAL, "%s", why);
+    }
+    store_lower_copy(domain, lower, sizeof(lower));
+    sqlite3_stmt *s = store_stmt(st, STMT_TENANT_ADD,
+                                 "INSERT INTO tenants (domain, name, "
+                                 "created_at) VALUES (?1, ?2, ?3)");
+    if (!s) {
+        return -EIO;
+    }
+    store_bind_text(s, 1, lower);
+    store_bind_text(s, 2, name);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL));
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+            return store_fail(st, -EEXIST, "tenant %s already exists", lower);
+        }
+        return store_fail_sql(st, rc, "adding tenant");
+    }
+    if (id) {
+        *id = sqlite3_last_insert_rowid(st->db);
+    }
+    store_ok(st);
+    return 0;
+}
+
+int store_tenant_find(struct store *st, const char *domain,
+                      struct store_tenant *out)
+{
+    const char *why = NULL;
+    if (store_domain_check(domain, &why) < 0) {
+        return store_fail(st, -EINVAL, "%s", why);
+    }
+    sqlite3_stmt *s = store_stmt(st, STMT_TENANT_FIND,
+                                 "SELECT " TENANT_COLS " FROM tenants t "
+                                 "WHERE t.domain = ?1");
+    if (!s) {
+        return -EIO;
+    }
+    store_bind_text(s, 1, domain);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        row_to_tenant(s, out);
+        sqlite3_reset(s);
+        store_ok(st);
+        return 0;
+    }
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        return store_fail(st, -ENOENT, "no tenant with domain %s", domain);
+    }
+    return store_fail_sql(st, rc, "finding tenant");
+}
+
+int store_tenant_list(struct store *st, store_tenant_fn *cb, void *ud)
+{
+    struct store_tenant t;
+    sqlite3_stmt *s = store_stmt(
+        st, STMT_TENANT_LIST,
+        "SELECT " TENANT_COLS ", (SELECT count(*) FROM users u "
+        "WHERE u.tenant_id = t.id) FROM tenants t ORDER BY t.domain");
+    if (!s) {
+        return -EIO;
+    }
+    int rc;
+    for (;;) {
+        rc = sqlite3_step(s);
+        if (rc != SQLITE_ROW) {
+            break;
+        }
+        row_to_tenant(s, &t);
+        t.n_users = col_u32(s, 12);
+        int r = cb(ud, &t);
+        if (r != 0) {
+            sqlite3_reset(s);
+            return r;
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        return store_fail_sql(st, rc, "listing tenants");
+    }
+    store_ok(st);
+    return 0;
+}

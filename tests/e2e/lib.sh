@@ -1,0 +1,240 @@
+# SPDX-License-Identifier: Apache-2.0
+# Helpers sourced by tests/e2e/<case>/run.sh, which run_e2e.sh starts inside
+# a private network namespace with SW_BIN, SW_CONF, SW_E2E_DIR, SW_E2E_ROOT,
+# SW_CASE and SW_CASE_DIR set. Daemon start/stop by PID, user creation,
+# registration queries, SIPp wrapper and assertions. Nothing here sleeps to
+# synchronise: waits are `wait-ready`, process exits, or bounded polls of a
+# condition.
+
+set -euo pipefail
+
+: "${SW_BIN:?SW_BIN not set (run through run_e2e.sh)}"
+: "${SW_CONF:?}" "${SW_E2E_DIR:?}" "${SW_E2E_ROOT:?}" "${SW_CASE:?}"
+
+SW_PY=/usr/bin/python3
+SW_SIPCLIENT="$SW_E2E_ROOT/lib/sipclient.py"
+SW_HOST=127.0.0.1
+SW_UDP_PORT=5060
+SW_TCP_PORT=5063
+SW_TLS_PORT=5061
+SW_DOMAIN=example.com
+SW_DATA_DIR="$SW_E2E_DIR/data"
+SW_PIDS_FILE="$SW_E2E_DIR/pids"
+SW_DAEMON_PID=
+SW_DAEMON_LOG=
+SW_N_STARTS=0
+export PYTHONPATH="$SW_E2E_ROOT/lib${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONDONTWRITEBYTECODE=1
+
+# --- messages and assertions --------------------------------------------------
+
+log() {
+    printf '[%s] %s\n' "$SW_CASE" "$*" >&2
+}
+
+fail() {
+    printf 'FAIL [%s]: %s\n' "$SW_CASE" "$*" >&2
+    exit 1
+}
+
+assert_eq() { # ACTUAL EXPECTED WHAT
+    [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+assert_ge() { # ACTUAL MIN WHAT
+    [ "$1" -ge "$2" ] || fail "$3: expected >= $2, got $1"
+}
+
+assert_contains() { # HAYSTACK NEEDLE WHAT
+    case "$1" in
+    *"$2"*) ;;
+    *) fail "$3: '$2' not found in: $(printf '%s' "$1" | head -c 400)" ;;
+    esac
+}
+
+# Run a command, fail with WHAT and its output unless it exits 0.
+assert_ok() { # WHAT CMD...
+    local what=$1 out rc=0
+    shift
+    out=$("$@" 2>&1) || rc=$?
+    [ "$rc" -eq 0 ] || fail "$what (exit $rc): $(printf '%s' "$out" | tail -n 20)"
+}
+
+# --- processes ----------------------------------------------------------------
+
+# Record a PID we started (with its start time, so cleanup can never hit a
+# recycled PID).
+track_pid() { # PID
+    local st
+    st=$(awk '{print $22}' "/proc/$1/stat" 2>/dev/null) || st=0
+    printf '%s %s\n' "$1" "$st" >>"$SW_PIDS_FILE"
+}
+
+pid_alive() { # PID
+    kill -0 "$1" 2>/dev/null
+}
+
+# Bounded poll until PID is gone; returns 1 if still alive after SECONDS.
+wait_pid_gone() { # PID SECONDS
+    local i n=$(($2 * 20))
+    for ((i = 0; i < n; i++)); do
+        pid_alive "$1" || return 0
+        sleep 0.05
+    done
+    ! pid_alive "$1"
+}
+
+# Safety net if run.sh dies half-way: stop what this script started.
+_lib_cleanup() {
+    local pid st
+    [ -f "$SW_PIDS_FILE" ] || return 0
+    while read -r pid st; do
+        if pid_alive "$pid" \
+            && [ "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" = "$st" ]; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done <"$SW_PIDS_FILE"
+}
+trap _lib_cleanup EXIT
+
+# The CLI, on this test's config.
+sw() {
+    "$SW_BIN" -c "$SW_CONF" "$@"
+}
+
+# Kamailio stand-in (tests/e2e/kamailio) lacks a few sipwarden specifics
+# (two challenges, opaque); cases relax those checks when it is the target.
+SW_TARGET=sipwarden
+if sw version 2>/dev/null | grep -q 'Kamailio stand-in'; then
+    SW_TARGET=kamailio
+fi
+
+# Start `sipwarden serve` in the background, log to a file, wait until it
+# serves (sipwarden wait-ready), fail if it does not or dies.
+start_daemon() {
+    SW_N_STARTS=$((SW_N_STARTS + 1))
+    SW_DAEMON_LOG="$SW_E2E_DIR/daemon.$SW_N_STARTS.log"
+    "$SW_BIN" serve -c "$SW_CONF" >"$SW_DAEMON_LOG" 2>&1 &
+    SW_DAEMON_PID=$!
+    track_pid "$SW_DAEMON_PID"
+    local rc=0
+    timeout 20 "$SW_BIN" -c "$SW_CONF" wait-ready --timeout 10 \
+        >"$SW_E2E_DIR/wait-ready.$SW_N_STARTS.log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ] || ! pid_alive "$SW_DAEMON_PID"; then
+        tail -n 30 "$SW_DAEMON_LOG" >&2 || true
+        cat "$SW_E2E_DIR/wait-ready.$SW_N_STARTS.log" >&2 || true
+        fail "daemon not ready (wait-ready exit $rc, pid $SW_DAEMON_PID)"
+    fi
+    log "daemon $SW_DAEMON_PID ready (start #$SW_N_STARTS)"
+}
+
+# SIGTERM the daemon by PID, wait for it (bounded), assert exit status 0.
+stop_daemon() {
+    local pid=$SW_DAEMON_PID rc=0
+    [ -n "$pid" ] || fail "stop_daemon: no daemon started"
+    kill -TERM "$pid" || fail "stop_daemon: kill $pid failed"
+    if ! wait_pid_gone "$pid" 15; then
+        kill -KILL "$pid" 2>/dev/null || true
+        fail "daemon $pid still running 15 s after SIGTERM"
+    fi
+    wait "$pid" || rc=$?
+    SW_DAEMON_PID=
+    if [ "$rc" -ne 0 ]; then
+        tail -n 30 "$SW_DAEMON_LOG" >&2 || true
+        fail "daemon exited with status $rc after SIGTERM (expected 0)"
+    fi
+    log "daemon $pid stopped cleanly"
+}
+
+# --- users and registrations ----------------------------------------------------
+
+# Known password of extension EXT (no spaces, ';' or ']' : it travels in a
+# SIPp [authentication] keyword).
+user_password() { # EXT
+    printf 'Pw-%s-e2e.Secret' "$1"
+}
+
+# Create tenant DOMAIN and N users FIRST..FIRST+N-1 with known passwords;
+# write the SIPp injection file $SW_E2E_DIR/users.csv:
+#   EXT;[authentication username=EXT password=PW];DOMAIN
+# (SIPp 3.6.1 cannot nest [field] in [authentication], but an injected field
+# holding the whole keyword is parsed as one; see testdata README.)
+make_users() { # N [FIRST] [DOMAIN]
+    local n=$1 first=${2:-1000} domain=${3:-$SW_DOMAIN} i ext t0 t1
+    local csv="$SW_E2E_DIR/users.csv"
+    t0=$(date +%s%N)
+    assert_ok "tenant add $domain" sw tenant add "$domain"
+    echo SEQUENTIAL >"$csv"
+    for ((i = 0; i < n; i++)); do
+        ext=$((first + i))
+        timeout 10 "$SW_BIN" -c "$SW_CONF" user add "$ext@$domain" \
+            --sip-password "$(user_password "$ext")" >/dev/null \
+            || fail "user add $ext@$domain failed"
+        printf '%s;[authentication username=%s password=%s];%s\n' \
+            "$ext" "$ext" "$(user_password "$ext")" "$domain" >>"$csv"
+    done
+    t1=$(date +%s%N)
+    log "make_users: $n users in $(((t1 - t0) / 1000000)) ms"
+}
+
+# `reg list --json` as a compact JSON array (fails the test on CLI error).
+reg_json() { # [DOMAIN]
+    local out
+    out=$(timeout 20 "$SW_BIN" -c "$SW_CONF" reg list "$@" --json) \
+        || fail "reg list --json failed"
+    printf '%s' "$out"
+}
+
+# Number of bindings in `reg list --json` (optionally only AOR user EXT).
+reg_count() { # [EXT]
+    reg_json | "$SW_PY" -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert isinstance(rows, list), "reg list --json is not an array"
+ext = sys.argv[1] if len(sys.argv) > 1 else None
+for r in rows:
+    for k in ("aor", "contact", "expires"):
+        assert k in r, "binding without %s: %r" % (k, r)
+def user(aor):
+    a = aor[4:] if aor.startswith("sip:") else aor
+    return a.split("@")[0]
+print(sum(1 for r in rows if ext is None or user(r["aor"]) == ext))
+' "$@" || fail "cannot parse reg list --json"
+}
+
+# Bounded poll: until reg_count [EXT] == WANT, at most SECONDS.
+wait_reg_count() { # WANT SECONDS [EXT]
+    local want=$1 n=$(($2 * 10)) i got=
+    shift 2
+    for ((i = 0; i < n; i++)); do
+        got=$(reg_count "$@")
+        [ "$got" = "$want" ] && return 0
+        sleep 0.1
+    done
+    fail "expected $want bindings${1:+ for $1}, have $got after $((n / 10)) s"
+}
+
+# --- SIPp -----------------------------------------------------------------------
+
+# run_sipp NAME SCENARIO TRANSPORT(u1|t1|tn) PORT [sipp args...]
+# Runs SIPp as a client against the daemon with the users.csv injection file
+# and the digest uri sip:DOMAIN; fails the test unless SIPp exits 0.
+run_sipp() {
+    local name=$1 sf=$2 tr=$3 port=$4 rc=0
+    shift 4
+    local out="$SW_E2E_DIR/sipp-$name"
+    timeout --kill-after=5 300 sipp "$SW_HOST:$port" -sf "$sf" -t "$tr" \
+        -i "$SW_HOST" -p 0 -auth_uri "$SW_DOMAIN" \
+        -buff_size 4194304 -max_socket 4096 \
+        -trace_err -error_file "$out.err" \
+        -trace_stat -stf "$out.csv" \
+        -timeout 240s -timeout_error -nostdin \
+        -default_behaviors all,-bye "$@" \
+        </dev/null >"$out.screen" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        tail -n 40 "$out.screen" >&2 || true
+        head -c 4000 "$out.err" >&2 2>/dev/null || true
+        fail "SIPp $name exited $rc (expected 0)"
+    fi
+    log "SIPp $name: exit 0"
+}
