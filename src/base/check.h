@@ -11,11 +11,11 @@
 
 noreturn void sw_bug(const char *file, int line, const char *expr);
 
-#define SW_BUG_ON(x)                                                          \
-    do {                                                                      \
-        if (x) {                                                              \
-            sw_bug(__FILE__, __LINE__, #x);                                   \
-        }                                                                     \
+#define SW_BUG_ON(x)                        \
+    do {                                    \
+        if (x) {                            \
+            sw_bug(__FILE__, __LINE__, #x); \
+        }                                   \
     } while (0)
 
 #ifdef NDEBUG

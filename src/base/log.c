@@ -34,9 +34,9 @@ static void stamp(char *dst, size_t cap)
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    snprintf(dst, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+    size_t n = strftime(dst, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(dst + n, cap - n, ".%03uZ",
+             (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
 /* Returns the number of lines suppressed before this one, or -1 to drop. */
@@ -46,7 +46,8 @@ static long long rl_admit(struct log_rl *rl)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec;
     uint64_t win = atomic_load(&rl->window_s);
-    if (win != now && atomic_compare_exchange_strong(&rl->window_s, &win, now)) {
+    if (win != now
+        && atomic_compare_exchange_strong(&rl->window_s, &win, now)) {
         atomic_store(&rl->n_in_window, 0);
     }
     if (atomic_fetch_add(&rl->n_in_window, 1) >= LOG_RL_BURST) {
@@ -56,8 +57,8 @@ static long long rl_admit(struct log_rl *rl)
     return (long long)atomic_exchange(&rl->n_suppressed, 0);
 }
 
-void log_write(enum log_level lvl, const struct log_ctx *lc,
-               struct log_rl *rl, const char *fmt, ...)
+void log_write(enum log_level lvl, const struct log_ctx *lc, struct log_rl *rl,
+               const char *fmt, ...)
 {
     char ts[40];
     char msg[1024];

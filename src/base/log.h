@@ -38,9 +38,8 @@ extern _Atomic int log_level_cur;
 void log_set_level(enum log_level lvl);
 /* "err", "warn", "info", "debug" -> level, or -1. */
 int log_level_parse(const char *name);
-void log_write(enum log_level lvl, const struct log_ctx *lc,
-               struct log_rl *rl, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+void log_write(enum log_level lvl, const struct log_ctx *lc, struct log_rl *rl,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Escape untrusted bytes for a log line (non-printables as \xNN, quotes and
@@ -50,12 +49,12 @@ const char *log_escape(struct sv v, char *dst, size_t cap);
 
 #define LOG_ESC_CAP 520
 
-#define log_at_(lvl, lc, rl, ...)                                             \
-    do {                                                                      \
-        if ((int)(lvl) <= atomic_load_explicit(&log_level_cur,                \
-                                               memory_order_relaxed)) {       \
-            log_write((lvl), (lc), (rl), __VA_ARGS__);                        \
-        }                                                                     \
+#define log_at_(lvl, lc, rl, ...)                                            \
+    do {                                                                     \
+        if ((int)(lvl)                                                       \
+            <= atomic_load_explicit(&log_level_cur, memory_order_relaxed)) { \
+            log_write((lvl), (lc), (rl), __VA_ARGS__);                       \
+        }                                                                    \
     } while (0)
 
 #define log_err(lc, ...)   log_at_(LOG_LVL_ERR, lc, NULL, __VA_ARGS__)
@@ -63,10 +62,10 @@ const char *log_escape(struct sv v, char *dst, size_t cap);
 #define log_info(lc, ...)  log_at_(LOG_LVL_INFO, lc, NULL, __VA_ARGS__)
 #define log_debug(lc, ...) log_at_(LOG_LVL_DEBUG, lc, NULL, __VA_ARGS__)
 
-#define log_rl_at_(lvl, lc, ...)                                              \
-    do {                                                                      \
-        static struct log_rl rl_site_;                                        \
-        log_at_(lvl, lc, &rl_site_, __VA_ARGS__);                             \
+#define log_rl_at_(lvl, lc, ...)                  \
+    do {                                          \
+        static struct log_rl rl_site_;            \
+        log_at_(lvl, lc, &rl_site_, __VA_ARGS__); \
     } while (0)
 
 #define log_warn_rl(lc, ...) log_rl_at_(LOG_LVL_WARN, lc, __VA_ARGS__)

@@ -45,7 +45,8 @@ bool sv_eq_cstr_nocase(struct sv a, const char *s)
 
 bool sv_starts_with_nocase(struct sv a, struct sv prefix)
 {
-    return a.len >= prefix.len && sv_eq_nocase(sv_make(a.p, prefix.len), prefix);
+    return a.len >= prefix.len
+           && sv_eq_nocase(sv_make(a.p, prefix.len), prefix);
 }
 
 bool sv_contains_nocase(struct sv hay, struct sv needle)

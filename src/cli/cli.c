@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,12 +41,16 @@ static const char usage_text[] =
     "  user set EXT@DOMAIN [--role ROLE] [--name NAME] [--email EMAIL]\n"
     "           [--sip-password PW|- | --generate-password]\n"
     "  user rm EXT@DOMAIN\n"
+    "  user import DOMAIN FILE|-\n"
     "  reg list [DOMAIN]\n"
     "  version\n"
     "\n"
     "--json prints the full response as JSON. --sip-password - reads the\n"
     "password from standard input (safer than the command line). Without a\n"
-    "password option, user add generates one and shows it once.\n";
+    "password option, user add generates one and shows it once.\n"
+    "user import reads CSV lines ext,password[,role[,name[,email]]] (# starts\n"
+    "a comment; an empty password is generated and printed as ext,password)\n"
+    "and adds them all or, if any line is refused, none.\n";
 
 /* ------------------------------------------------------------------ */
 /* Parsed command line                                                  */
@@ -85,8 +90,16 @@ struct io {
     FILE *in;
 };
 
-typedef int cmd_build_fn(const struct args *a, const struct io *io,
-                         json_t *req);
+/* What one run of a command keeps between building and printing. */
+struct cmd_run {
+    const char *src;   /* import: file name as shown in messages */
+    uint32_t *line_of; /* import: file line of each entry, owned */
+    size_t n_entries;  /* import: entries read */
+    int timeout_ms;    /* control request; 0: the environment's */
+};
+
+typedef int cmd_build_fn(const struct args *a, const struct io *io, json_t *req,
+                         struct cmd_run *run);
 typedef void cmd_print_fn(const json_t *resp, FILE *out);
 
 struct cmd {
@@ -270,9 +283,10 @@ static int build_pos0(const char *key, const struct args *a, json_t *req)
 }
 
 static int build_tenant_add(const struct args *a, const struct io *io,
-                            json_t *req)
+                            json_t *req, struct cmd_run *run)
 {
     (void)io;
+    (void)run;
     int rc = build_pos0("domain", a, req);
     if (rc == 0 && a->val[OPT_NAME]) {
         rc = put_str(req, "name", a->val[OPT_NAME]);
@@ -280,14 +294,18 @@ static int build_tenant_add(const struct args *a, const struct io *io,
     return rc;
 }
 
-static int build_domain(const struct args *a, const struct io *io, json_t *req)
+static int build_domain(const struct args *a, const struct io *io, json_t *req,
+                        struct cmd_run *run)
 {
     (void)io;
+    (void)run;
     return build_pos0("domain", a, req);
 }
 
-static int build_user(const struct args *a, const struct io *io, json_t *req)
+static int build_user(const struct args *a, const struct io *io, json_t *req,
+                      struct cmd_run *run)
 {
+    (void)run;
     int rc = build_pos0("user", a, req);
     if (rc == 0) {
         rc = build_user_attrs(a, io, req);
@@ -295,12 +313,256 @@ static int build_user(const struct args *a, const struct io *io, json_t *req)
     return rc;
 }
 
-static int build_none(const struct args *a, const struct io *io, json_t *req)
+static int build_none(const struct args *a, const struct io *io, json_t *req,
+                      struct cmd_run *run)
 {
+    (void)run;
     (void)a;
     (void)io;
     (void)req;
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* user import: a CSV file in, one user.import request out              */
+/* ------------------------------------------------------------------ */
+
+enum {
+    IMPORT_LINE_MAX = 4096, /* bytes per CSV line, line ending included */
+    IMPORT_FIELDS = 5,      /* ext,password,role,name,email */
+    /* Control-socket time allowed per entry on top of the default
+     * timeout: the daemon checks, hashes and seals every password. */
+    IMPORT_US_PER_USER = 1000,
+};
+
+/*
+ * Split 'line' in place at commas into at most IMPORT_FIELDS fields. A
+ * field may be double-quoted to hold commas ("Doe, Jane"); "" inside
+ * quotes is one quote. Returns the number of fields or -EINVAL with
+ * *why set.
+ */
+static int csv_split(char *line, char **f, const char **why)
+{
+    char *r = line;
+    int n = 0;
+    for (;;) {
+        if (n == IMPORT_FIELDS) {
+            *why = "too many fields (expected ext,password[,role[,name[,"
+                   "email]]])";
+            return -EINVAL;
+        }
+        char *w = r;
+        f[n++] = w;
+        if (*r == '"') {
+            r++;
+            for (;;) {
+                if (*r == '\0') {
+                    *why = "unterminated quoted field";
+                    return -EINVAL;
+                }
+                if (*r == '"' && r[1] == '"') {
+                    *w++ = '"';
+                    r += 2;
+                } else if (*r == '"') {
+                    r++;
+                    break;
+                } else {
+                    *w++ = *r++;
+                }
+            }
+            if (*r != ',' && *r != '\0') {
+                *why = "text after a closing quote";
+                return -EINVAL;
+            }
+        } else {
+            while (*r != ',' && *r != '\0') {
+                *w++ = *r++;
+            }
+        }
+        char end = *r;
+        *w = '\0';
+        if (end == '\0') {
+            return n;
+        }
+        r++;
+    }
+}
+
+/* Add string member 'key' unless 'v' is empty; -EILSEQ when not UTF-8. */
+static int put_nonempty(json_t *o, const char *key, const char *v)
+{
+    return v[0] ? put_str(o, key, v) : 0;
+}
+
+/*
+ * The user.import entry for one line's fields. The checks that need no
+ * tenant (syntax of ext, role, name, email) run here so a bad file is
+ * refused before anything is sent; the daemon checks everything again.
+ * Returns 0, or -EINVAL with *why set, or -ENOMEM.
+ */
+static int import_entry(char *const *f, int n, json_t **out, const char **why)
+{
+    const char *empty = "";
+    const char *role = n > 2 ? f[2] : empty;
+    const char *name = n > 3 ? f[3] : empty;
+    const char *email = n > 4 ? f[4] : empty;
+    enum store_role r;
+
+    *out = NULL;
+    if (n < 2) {
+        *why = "expected ext,password[,role[,name[,email]]] (leave the "
+               "password empty to have one generated)";
+        return -EINVAL;
+    }
+    if (store_ext_check(f[0], why) < 0 || store_name_check(name, why) < 0
+        || store_email_check(email, why) < 0) {
+        return -EINVAL;
+    }
+    if (role[0] && store_role_parse(role, &r) < 0) {
+        *why = "role must be admin, international or standard";
+        return -EINVAL;
+    }
+    json_t *o = json_object();
+    if (!o) {
+        return -ENOMEM;
+    }
+    int rc = put_str(o, "ext", f[0]);
+    if (rc == 0) {
+        rc = put_nonempty(o, "sip_password", f[1]);
+    }
+    if (rc == 0) {
+        rc = put_nonempty(o, "role", role);
+    }
+    if (rc == 0) {
+        rc = put_nonempty(o, "name", name);
+    }
+    if (rc == 0) {
+        rc = put_nonempty(o, "email", email);
+    }
+    if (rc == -EILSEQ) {
+        *why = "not valid UTF-8";
+        rc = -EINVAL;
+    }
+    if (rc < 0) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return 0;
+}
+
+/* Remember that entry run->n_entries comes from line 'line_no'. */
+static int import_note_line(struct cmd_run *run, size_t *cap, size_t line_no)
+{
+    if (run->n_entries == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 256;
+        uint32_t *p = realloc(run->line_of, ncap * sizeof(*p));
+        if (!p) {
+            return -ENOMEM;
+        }
+        run->line_of = p;
+        *cap = ncap;
+    }
+    run->line_of[run->n_entries] =
+        line_no > UINT32_MAX ? UINT32_MAX : (uint32_t)line_no;
+    return 0;
+}
+
+/* Read the CSV lines of 'in' into 'users'; refusals name FILE:LINE. */
+static int import_read(FILE *in, const struct io *io, struct cmd_run *run,
+                       json_t *users)
+{
+    char *line = NULL;
+    size_t line_cap = 0;
+    size_t map_cap = 0;
+    size_t line_no = 0;
+    const char *why = NULL;
+    int rc = 0;
+
+    for (;;) {
+        ssize_t len = getline(&line, &line_cap, in);
+        if (len == -1) {
+            break;
+        }
+        line_no++;
+        if (len > IMPORT_LINE_MAX) {
+            why = "line longer than 4096 bytes";
+            rc = -EINVAL;
+            break;
+        }
+        if (strlen(line) != (size_t)len) {
+            why = "line contains a NUL byte";
+            rc = -EINVAL;
+            break;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+            line[--len] = '\0';
+        }
+        if (line[0] == '#' || strspn(line, " \t") == (size_t)len) {
+            continue;
+        }
+        if (run->n_entries == OPS_USER_IMPORT_MAX) {
+            why = "more than 100000 users in one import (split the file)";
+            rc = -EINVAL;
+            break;
+        }
+        char *f[IMPORT_FIELDS];
+        json_t *e = NULL;
+        int n = csv_split(line, f, &why);
+        rc = n < 0 ? n : import_entry(f, n, &e, &why);
+        if (rc == 0) {
+            rc = import_note_line(run, &map_cap, line_no);
+        }
+        if (rc == 0 && json_array_append_new(users, e) != 0) {
+            rc = -ENOMEM;
+        }
+        if (rc < 0) {
+            break;
+        }
+        run->n_entries++;
+    }
+    if (rc == 0 && ferror(in)) {
+        fprintf(io->err, "sipwarden: %s: read error\n", run->src);
+        rc = -EIO;
+    } else if (rc == -EINVAL) {
+        fprintf(io->err, "sipwarden: %s:%zu: %s\n", run->src, line_no, why);
+    }
+    if (line) {
+        explicit_bzero(line, line_cap); /* it held passwords */
+    }
+    free(line);
+    return rc;
+}
+
+static int build_user_import(const struct args *a, const struct io *io,
+                             json_t *req, struct cmd_run *run)
+{
+    const char *path = a->pos[1];
+    bool is_stdin = strcmp(path, "-") == 0;
+    FILE *in = is_stdin ? io->in : fopen(path, "re");
+
+    run->src = is_stdin ? "<stdin>" : path;
+    if (!in) {
+        fprintf(io->err, "sipwarden: %s: %s\n", path, strerror(errno));
+        return -ENOENT;
+    }
+    json_t *users = json_array();
+    int rc = users ? import_read(in, io, run, users) : -ENOMEM;
+    if (!is_stdin) {
+        fclose(in);
+    }
+    if (rc == 0) {
+        rc = build_pos0("domain", a, req);
+    }
+    if (rc == 0) {
+        rc = json_object_set_new(req, "users", users) == 0 ? 0 : -ENOMEM;
+        users = NULL;
+    }
+    json_decref(users);
+    /* The daemon needs time for every entry. */
+    run->timeout_ms = CLI_CONTROL_TIMEOUT_MS
+                      + (int)(run->n_entries * IMPORT_US_PER_USER / 1000);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -399,6 +661,26 @@ static void print_user_rm(const json_t *resp, FILE *out)
     print_safe_line(out, "removed user ", jstr(resp, "user"));
 }
 
+static void print_user_import(const json_t *resp, FILE *out)
+{
+    char domain[STORE_DOMAIN_MAX + 8];
+    size_t i;
+    json_t *v;
+
+    cli_term_safe(jstr(resp, "domain"), domain, sizeof(domain), 0);
+    fprintf(out, "imported %lld users into %s\n",
+            (long long)json_integer_value(json_object_get(resp, "added")),
+            domain);
+    json_array_foreach(json_object_get(resp, "generated"), i, v)
+    {
+        char line[STORE_EXT_MAX + STORE_SIP_PW_MAX + 2];
+        snprintf(line, sizeof(line), "%s,%s", jstr(v, "ext"),
+                 jstr(v, "sip_password"));
+        print_safe_line(out, "", line);
+        explicit_bzero(line, sizeof(line));
+    }
+}
+
 static void print_user_list(const json_t *resp, FILE *out)
 {
     static const char *const head[] = { "EXT", "NAME", "ROLE", "EMAIL",
@@ -485,6 +767,9 @@ static const struct cmd cmds[] = {
       build_user, print_user_set },
     { "user", "rm", "user.rm", 1, 1, 0, "user rm EXT@DOMAIN [--json]",
       build_user, print_user_rm },
+    { "user", "import", "user.import", 2, 2, 0,
+      "user import DOMAIN FILE|- [--json]", build_user_import,
+      print_user_import },
     { "reg", "list", "reg.list", 0, 1, 0, "reg list [DOMAIN] [--json]",
       build_domain, print_reg_list },
 };
@@ -503,7 +788,8 @@ static bool op_writes(const char *op)
  * set, or an exit code after printing why there is no response.
  */
 static int transport(const struct cli_env *env, const struct io *io,
-                     const char *op, const json_t *req, json_t **resp)
+                     const char *op, const json_t *req, int timeout_ms,
+                     json_t **resp)
 {
     char sock[4096];
     char db_path[4096];
@@ -519,14 +805,15 @@ static int transport(const struct cli_env *env, const struct io *io,
         snprintf(sock, sizeof(sock), "%s/control.sock", env->data_dir);
         sock_path = sock;
     }
-    int rc = cli_control_request(sock_path, req, resp, env->timeout_ms);
+    int rc = cli_control_request(sock_path, req, resp, timeout_ms);
     if (rc == 0) {
         return 0;
     }
     if (rc != -ENOENT && rc != -ECONNREFUSED) {
         fprintf(io->err, "sipwarden: control socket %s: %s\n", sock_path,
-                rc == -EPROTO ? "bad or missing response from the daemon"
-                              : strerror(-rc));
+                rc == -EPROTO     ? "bad or missing response from the daemon"
+                : rc == -EMSGSIZE ? "request or response over the size limit"
+                                  : strerror(-rc));
         return EXIT_FAIL;
     }
 
@@ -556,10 +843,31 @@ static int transport(const struct cli_env *env, const struct io *io,
     return 0;
 }
 
+/*
+ * "FILE:LINE: " when the error response blames entry N of an import
+ * ("field":"users[N]..."), else "".
+ */
+static void blamed_line(const struct cmd_run *run, const json_t *resp,
+                        char *dst, size_t cap)
+{
+    const char *field = json_string_value(json_object_get(resp, "field"));
+    dst[0] = '\0';
+    if (!run->line_of || !field || strncmp(field, "users[", 6) != 0) {
+        return;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long idx = strtoul(field + 6, &end, 10);
+    if (errno == 0 && end != field + 6 && *end == ']' && idx < run->n_entries) {
+        snprintf(dst, cap, "%s:%u: ", run->src, run->line_of[idx]);
+    }
+}
+
 static int run_cmd(const struct cmd *c, int argc, char **argv,
                    const struct cli_env *env, const struct io *io)
 {
     struct args a;
+    struct cmd_run run = { 0 };
     json_t *resp = NULL;
     int rc = parse_args(c, argc, argv, io, &a);
     if (rc != 0) {
@@ -575,25 +883,28 @@ static int run_cmd(const struct cmd *c, int argc, char **argv,
         fputs("sipwarden: out of memory\n", io->err);
         return EXIT_FAIL;
     }
-    rc = c->build(&a, io, req);
+    rc = c->build(&a, io, req, &run);
     if (rc == -EILSEQ) {
-        json_decref(req);
+        rc = EXIT_USAGE;
         fputs("sipwarden: arguments must be valid UTF-8\n", io->err);
-        return EXIT_USAGE;
+        goto out;
     }
     if (rc < 0) {
-        json_decref(req);
         if (rc == -ENOMEM) {
             fputs("sipwarden: out of memory\n", io->err);
         }
-        return EXIT_FAIL;
+        rc = EXIT_FAIL;
+        goto out;
     }
-    rc = transport(env, io, c->op, req, &resp);
-    /* The request may hold a SIP password: drop it before printing. */
-    json_object_del(req, "sip_password");
+    rc = transport(env, io, c->op, req,
+                   env->timeout_ms > 0 ? env->timeout_ms : run.timeout_ms,
+                   &resp);
+    /* The request may hold SIP passwords: drop them before anything else
+     * happens. */
     json_decref(req);
+    req = NULL;
     if (rc != 0) {
-        return rc;
+        goto out;
     }
     bool ok = json_is_true(json_object_get(resp, "ok"));
     if (a.json) {
@@ -603,12 +914,20 @@ static int run_cmd(const struct cmd *c, int argc, char **argv,
         c->print(resp, io->out);
     }
     if (!ok) {
+        char where[4096 + 32];
+        char prefix[sizeof(where) + 32];
         const char *msg = json_string_value(json_object_get(resp, "error"));
-        print_safe_line(
-            io->err, "sipwarden: error: ", msg ? msg : "the operation failed");
+        blamed_line(&run, resp, where, sizeof(where));
+        snprintf(prefix, sizeof(prefix), "sipwarden: error: %s", where);
+        print_safe_line(io->err, prefix, msg ? msg : "the operation failed");
     }
+    rc = ok ? EXIT_OK : EXIT_FAIL;
+
+out:
+    json_decref(req);
     json_decref(resp);
-    return ok ? EXIT_OK : EXIT_FAIL;
+    free(run.line_of);
+    return rc;
 }
 
 static int cmd_version(int argc, char **argv, const struct io *io)

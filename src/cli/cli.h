@@ -15,6 +15,9 @@
 #define CLI_CONTROL_TIMEOUT_MS 10000
 /* Longest response line accepted from the control socket. */
 #define CLI_CONTROL_MAX_LINE (16u << 20)
+/* Longest request line the daemon accepts, newline included (it must match
+ * CONTROL_MAX_REQ in daemon/control.c); longer ones are not sent. */
+#define CLI_CONTROL_MAX_REQ (32u << 20)
 
 struct cli_env {
     const char *data_dir;     /* store location (required) */
@@ -37,15 +40,22 @@ struct cli_env {
  *   user set EXT@DOMAIN [--role R] [--name N] [--email E]
  *            [--sip-password PW|- | --generate-password]
  *   user rm EXT@DOMAIN
+ *   user import DOMAIN FILE|-
  *   reg list [DOMAIN]
  *   version
  *   help
  * Every command takes --json (print the response object instead of a
  * table). "--sip-password -" reads the password from the first line of
- * env->in. Returns the process exit code: 0 success, 1 failure (a message
- * naming the problem on env->err), 2 usage error; or -ENOSYS, printing
- * nothing, when argv[0] is not a CLI command (main handles serve,
- * wait-ready, ...). Not thread-safe with respect to env's streams.
+ * env->in. "user import" reads CSV lines ext,password[,role[,name[,email]]]
+ * from FILE ("-": env->in; blank lines and lines starting with '#' are
+ * skipped, fields may be double-quoted, an empty password is generated)
+ * and sends them as one user.import request: a line that cannot be an
+ * entry is refused before anything is sent, with "FILE:LINE: reason" on
+ * env->err and exit code 1. Unless env->timeout_ms is set, an import gets
+ * CLI_CONTROL_TIMEOUT_MS plus 1 ms per entry. Returns the process exit code: 0
+ * success, 1 failure (a message naming the problem on env->err), 2 usage error;
+ * or -ENOSYS, printing nothing, when argv[0] is not a CLI command (main handles
+ * serve, wait-ready, ...). Not thread-safe with respect to env's streams.
  */
 int cli_main(int argc, char **argv, const struct cli_env *env);
 
@@ -55,7 +65,8 @@ int cli_main(int argc, char **argv, const struct cli_env *env);
  * by the caller). 'timeout_ms' <= 0 means CLI_CONTROL_TIMEOUT_MS; it
  * bounds the whole exchange. Returns 0, -ENOENT or -ECONNREFUSED when no
  * daemon listens there (callers may then work offline), -ETIMEDOUT,
- * -EMSGSIZE (response over CLI_CONTROL_MAX_LINE), -EPROTO (not a JSON
+ * -EMSGSIZE (request over CLI_CONTROL_MAX_REQ - 4 KiB: nothing is sent; or
+ * response over CLI_CONTROL_MAX_LINE), -EPROTO (not a JSON
  * object, or connection closed before a full line), -ENAMETOOLONG, or
  * another -errno from the socket calls.
  */

@@ -132,7 +132,7 @@ int cli_control_request(const char *sock_path, const json_t *req, json_t **resp,
          * the listen backlog is full: retry until the deadline. */
         rc = -errno;
         while (rc == -EAGAIN && mono_ms() < deadline) {
-            struct timespec pause = { 0, 10 * 1000 * 1000 };
+            struct timespec pause = { 0, 10L * 1000 * 1000 };
             nanosleep(&pause, NULL);
             rc = connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == -1
                      ? -errno
@@ -151,7 +151,14 @@ int cli_control_request(const char *sock_path, const json_t *req, json_t **resp,
         rc = -ENOMEM;
         goto out;
     }
-    rc = send_all(fd, text, strlen(text), deadline);
+    size_t text_len = strlen(text);
+    /* The daemon reads in steps of up to 4 KiB and wants room for a
+     * whole step before each read. */
+    if (text_len + 1 > CLI_CONTROL_MAX_REQ - 4096) {
+        rc = -EMSGSIZE;
+        goto out;
+    }
+    rc = send_all(fd, text, text_len, deadline);
     if (rc == 0) {
         rc = send_all(fd, "\n", 1, deadline);
     }

@@ -32,7 +32,7 @@ void cli_term_safe(const char *s, char *dst, size_t cap, size_t max_chars)
         unsigned char c = (unsigned char)s[i];
         size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
         if (len > n - i) {
-            len = n - i;
+            len = 1; /* sequence cut short by the end of the text */
         }
         for (size_t k = 1; k < len; k++) {
             if (((unsigned char)s[i + k] & 0xc0) != 0x80) {
@@ -47,8 +47,8 @@ void cli_term_safe(const char *s, char *dst, size_t cap, size_t max_chars)
             continue;
         }
         if (c == 0xc2 && (unsigned char)s[i + 1] <= 0x9f) {
-            /* len == 2 here, so s[i + 1] is a continuation byte. */
-            /* U+0080..U+009F: C1 controls (CSI is U+009B). */
+            /* U+0080..U+009F, the C1 controls (CSI is U+009B); len is 2
+             * here, so s[i + 1] is a continuation byte. */
             dst[o++] = '?';
             i += 2;
             continue;

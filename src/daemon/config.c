@@ -29,11 +29,15 @@ struct key_desc {
     uint32_t max;
 };
 
-#define STR(sec, key, field, kind)                                            \
-    { sec, key, kind, offsetof(struct sw_config, field),                      \
-      sizeof(((struct sw_config *)0)->field), 0, 0 }
-#define U32(sec, key, field, lo, hi)                                          \
-    { sec, key, KEY_U32, offsetof(struct sw_config, field), 0, lo, hi }
+#define STR(sec, key, field, kind)                         \
+    {                                                      \
+        sec, key, kind, offsetof(struct sw_config, field), \
+            sizeof(((struct sw_config *)0)->field), 0, 0   \
+    }
+#define U32(sec, key, field, lo, hi)                                    \
+    {                                                                   \
+        sec, key, KEY_U32, offsetof(struct sw_config, field), 0, lo, hi \
+    }
 
 static const struct key_desc keys[] = {
     STR("core", "data_dir", data_dir, KEY_STR),
@@ -82,8 +86,8 @@ struct load_state {
     bool failed;
 };
 
-__attribute__((format(printf, 2, 3))) static int
-fail(struct load_state *st, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int fail(struct load_state *st,
+                                                      const char *fmt, ...)
 {
     if (!st->failed) {
         va_list ap;
@@ -123,15 +127,17 @@ static int set_digest(struct load_state *st, const char *value)
 
     while (rest.len > 0) {
         ptrdiff_t cut = sv_find_char(rest, ',');
-        struct sv tok = sv_trim(cut < 0 ? rest : sv_slice(rest, 0, (size_t)cut));
+        struct sv tok =
+            sv_trim(cut < 0 ? rest : sv_slice(rest, 0, (size_t)cut));
         rest = cut < 0 ? SV_NULL : sv_slice(rest, (size_t)cut + 1, rest.len);
         enum reg_digest_alg alg;
         if (tok.len == 0 && rest.len == 0 && n > 0) {
             break;
         }
         if (reg_digest_alg_parse(tok, &alg) != 0 || tok.len == 0) {
-            return fail(st, "digest_algorithms: unknown algorithm '%.*s' "
-                            "(use SHA-256 and/or MD5)",
+            return fail(st,
+                        "digest_algorithms: unknown algorithm '%.*s' "
+                        "(use SHA-256 and/or MD5)",
                         SV_FMT(tok));
         }
         if ((n > 0 && algs[0] == (int)alg) || n == 2) {
@@ -207,8 +213,7 @@ static int on_key(void *user, const char *section, const char *name,
     }
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(keys[i].section, section) == 0) {
-            return fail(st, "unknown key '%s' in section [%s]", name,
-                        section);
+            return fail(st, "unknown key '%s' in section [%s]", name, section);
         }
     }
     if (section[0] == '\0') {
@@ -220,8 +225,8 @@ static int on_key(void *user, const char *section, const char *name,
 static int finish(struct load_state *st, int rc)
 {
     if (rc == -1) {
-        snprintf(st->err->reason, sizeof(st->err->reason),
-                 "cannot open: %s", strerror(errno));
+        snprintf(st->err->reason, sizeof(st->err->reason), "cannot open: %s",
+                 strerror(errno));
         return -ENOENT;
     }
     if (rc == -2) {

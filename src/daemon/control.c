@@ -25,7 +25,7 @@
 #include "ops/ops.h"
 #include "store/store.h"
 
-#define CONTROL_MAX_REQ (1u << 20)
+#define CONTROL_MAX_REQ (32u << 20)
 
 static const struct log_ctx lc = { "control", NULL };
 

@@ -16,13 +16,13 @@ struct store;
 struct sw_core;
 
 struct sw_control {
-    uv_pipe_t pipe;          /* listening socket */
+    uv_pipe_t pipe; /* listening socket */
     uv_loop_t *loop;
-    struct store *st;        /* main thread's store handle (borrowed) */
-    struct sw_core *core;    /* borrowed */
+    struct store *st;     /* main thread's store handle (borrowed) */
+    struct sw_core *core; /* borrowed */
     char path[PATH_MAX];
     bool is_open;
-    unsigned n_clients;      /* connections being served */
+    unsigned n_clients; /* connections being served */
 };
 
 /* Listen on 'path' (a stale socket file is replaced, a live one refused).

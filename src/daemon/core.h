@@ -38,14 +38,14 @@ struct sw_pipeline_stats {
 struct sw_worker {
     struct sw_core *core;
     struct loop_worker *lw;
-    struct store *st;          /* this thread's read handle */
-    struct sip_txn_table txn;  /* this worker's transactions */
-    uv_timer_t txn_timer;      /* armed at the next transaction deadline */
-    uint64_t txn_timer_due_ms; /* UINT64_MAX when not armed */
-    struct sip_msg msg;        /* parse target, reused per packet */
-    struct buf out;            /* response being built, reused */
+    struct store *st;              /* this thread's read handle */
+    struct sip_txn_table txn;      /* this worker's transactions */
+    uv_timer_t txn_timer;          /* armed at the next transaction deadline */
+    uint64_t txn_timer_due_ms;     /* UINT64_MAX when not armed */
+    struct sip_msg msg;            /* parse target, reused per packet */
+    struct buf out;                /* response being built, reused */
     const struct net_pkt *cur_pkt; /* packet being answered, or NULL */
-    bool is_ready;             /* init finished: handles must be closed */
+    bool is_ready;                 /* init finished: handles must be closed */
 };
 
 struct sw_core {

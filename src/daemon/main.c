@@ -15,18 +15,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sipwarden [-c FILE] COMMAND [ARGS]\n"
-            "\n"
-            "  serve [-c FILE]            run the daemon\n"
-            "  wait-ready [--timeout S]   wait until the daemon serves\n"
-            "  tenant add|list ...        manage tenants (SIP domains)\n"
-            "  user add|list|set|rm ...   manage extensions\n"
-            "  reg list [DOMAIN]          list registrations\n"
-            "  version                    print the version\n"
-            "\n"
-            "Without -c the built-in defaults apply (data directory\n"
-            "./sipwarden-data, SIP on UDP 5060, TLS 5061, TCP 5063).\n");
+    fprintf(out, "usage: sipwarden [-c FILE] COMMAND [ARGS]\n"
+                 "\n"
+                 "  serve [-c FILE]            run the daemon\n"
+                 "  wait-ready [--timeout S]   wait until the daemon serves\n"
+                 "  tenant add|list ...        manage tenants (SIP domains)\n"
+                 "  user add|list|set|rm ...   manage extensions\n"
+                 "  reg list [DOMAIN]          list registrations\n"
+                 "  version                    print the version\n"
+                 "\n"
+                 "Without -c the built-in defaults apply (data directory\n"
+                 "./sipwarden-data, SIP on UDP 5060, TLS 5061, TCP 5063).\n");
 }
 
 static int load_config(const char *path, struct sw_config *cfg)
@@ -104,5 +103,11 @@ int main(int argc, char **argv)
     struct cli_env env;
     memset(&env, 0, sizeof(env));
     env.data_dir = cfg.data_dir;
-    return cli_main(argc - i, argv + i, &env);
+    int rc = cli_main(argc - i, argv + i, &env);
+    if (rc == -ENOSYS) {
+        fprintf(stderr, "sipwarden: unknown command '%s'\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    return rc;
 }

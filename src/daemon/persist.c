@@ -27,8 +27,8 @@ static const char *const proto_names[] = { "udp", "tcp", "tls" };
 int sw_src_format(const struct reg_src *src, char *dst, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN];
-    const char *proto = src->transport < 3 ? proto_names[src->transport]
-                                           : "udp";
+    const char *proto =
+        src->transport < 3 ? proto_names[src->transport] : "udp";
     int n;
 
     if (!inet_ntop(src->family, src->ip, ip, sizeof(ip))) {
@@ -285,8 +285,9 @@ void sw_persist_purge(struct sw_persist *p, int64_t now_s)
                  store_errmsg(p->st));
     }
     if (n_mem || n_db) {
-        log_debug(&lc, "expired registrations dropped: %zu in memory, %u "
-                       "stored",
+        log_debug(&lc,
+                  "expired registrations dropped: %zu in memory, %u "
+                  "stored",
                   n_mem, n_db);
     }
 }

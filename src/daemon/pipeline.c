@@ -56,8 +56,7 @@ int sw_pipeline_frame(const char *data, size_t len, size_t *skip,
 static void dest_of(const struct net_pkt *pkt, struct sip_txn_dest *d)
 {
     memset(d, 0, sizeof(*d));
-    size_t n = pkt->src.len < sizeof(d->addr) ? pkt->src.len
-                                              : sizeof(d->addr);
+    size_t n = pkt->src.len < sizeof(d->addr) ? pkt->src.len : sizeof(d->addr);
     memcpy(d->addr, &pkt->src.ss, n);
     d->transport = (int)pkt->proto;
     d->conn_id = (uint64_t)(uintptr_t)pkt->udp;
@@ -76,9 +75,8 @@ void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
     } else if (dest->transport == NET_PROTO_UDP && dest->conn_id != 0) {
         /* Timer-driven retransmission (RFC 3261 §17.2.1, Timer G). */
         const struct sockaddr *sa = (const struct sockaddr *)dest->addr;
-        socklen_t sl = sa->sa_family == AF_INET6
-                           ? sizeof(struct sockaddr_in6)
-                           : sizeof(struct sockaddr_in);
+        socklen_t sl = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                 : sizeof(struct sockaddr_in);
         struct net_udp *udp = (struct net_udp *)(uintptr_t)dest->conn_id;
         if (net_addr_from_sa(&dst, sa, sl) == 0) {
             rc = net_udp_sendto(udp, &dst, bytes, len);

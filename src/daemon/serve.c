@@ -137,9 +137,10 @@ static int ensure_tls(struct serve *s)
             log_info(&lc, "TLS certificate: %s (self-signed)", cert);
             rc = net_tls_ctx_new(&s->tls, cert, key, err, sizeof(err));
         } else {
-            snprintf(err, sizeof(err), "cannot create a self-signed "
-                                       "certificate in the data directory "
-                                       "(%s)",
+            snprintf(err, sizeof(err),
+                     "cannot create a self-signed "
+                     "certificate in the data directory "
+                     "(%s)",
                      strerror(rc < 0 ? -rc : rc));
         }
     }
@@ -151,8 +152,8 @@ static int ensure_tls(struct serve *s)
     return rc;
 }
 
-static int add_listener(struct serve *s, enum net_proto proto,
-                        const char *spec, uint16_t default_port)
+static int add_listener(struct serve *s, enum net_proto proto, const char *spec,
+                        uint16_t default_port)
 {
     struct net_listen_spec ls;
 
@@ -255,8 +256,8 @@ static int load_nonce_key(const char *dir, uint8_t key[32])
     if (RAND_bytes(key, 32) != 1) {
         return -EIO;
     }
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-              0600);
+    fd =
+        open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd == -1 || write(fd, key, 32) != 32) {
         if (fd != -1) {
             close(fd);
@@ -338,8 +339,7 @@ static int start(struct serve *s)
     }
     rc = loop_pool_start(&s->pool, worker_init, s);
     if (rc != 0) {
-        log_err(&lc, "starting workers: %s",
-                rc < 0 ? strerror(-rc) : "error");
+        log_err(&lc, "starting workers: %s", rc < 0 ? strerror(-rc) : "error");
         return rc;
     }
     print_listeners(s);
@@ -446,8 +446,8 @@ int sw_wait_ready(const struct sw_config *cfg, int argc, char **argv)
     } while (clock_mono_ms(NULL) < deadline);
     json_decref(ping);
     if (status != 0) {
-        fprintf(stderr, "sipwarden: no daemon ready on %s after %llu s\n",
-                sock, (unsigned long long)timeout_s);
+        fprintf(stderr, "sipwarden: no daemon ready on %s after %llu s\n", sock,
+                (unsigned long long)timeout_s);
     }
     return status;
 }

@@ -26,12 +26,12 @@ typedef int loop_init_fn(struct loop_worker *w, void *ud);
 struct loop_pool;
 
 struct loop_worker {
-    uv_loop_t loop;          /* touched only by this worker's thread */
-    uv_thread_t thread;      /* valid when is_started */
-    uv_async_t wake;         /* wakes the loop for queued calls and stop */
-    unsigned index;          /* 0 .. n_workers - 1 */
-    struct loop_pool *pool;  /* owner */
-    uv_mutex_t q_mu;         /* guards q_head, q_tail, is_stopping */
+    uv_loop_t loop;           /* touched only by this worker's thread */
+    uv_thread_t thread;       /* valid when is_started */
+    uv_async_t wake;          /* wakes the loop for queued calls and stop */
+    unsigned index;           /* 0 .. n_workers - 1 */
+    struct loop_pool *pool;   /* owner */
+    uv_mutex_t q_mu;          /* guards q_head, q_tail, is_stopping */
     struct loop_call *q_head; /* pending calls, FIFO */
     struct loop_call *q_tail;
     bool is_stopping;        /* stop requested: no call is accepted any more */

@@ -287,8 +287,7 @@ void net_addr_map_v6(struct net_addr *a)
     struct net_addr v6 = { 0 };
     v6.in6.sin6_family = AF_INET6;
     v6.in6.sin6_port = a->in4.sin_port;
-    memcpy(v6.in6.sin6_addr.s6_addr, v4mapped_prefix,
-           sizeof(v4mapped_prefix));
+    memcpy(v6.in6.sin6_addr.s6_addr, v4mapped_prefix, sizeof(v4mapped_prefix));
     memcpy(v6.in6.sin6_addr.s6_addr + 12, &a->in4.sin_addr, 4);
     v6.len = sizeof(v6.in6);
     *a = v6;

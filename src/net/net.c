@@ -14,8 +14,7 @@
 
 const struct log_ctx net_lc = { "net", NULL };
 
-static const char *const proto_names[NET_PROTO_COUNT] = { "udp", "tcp",
-                                                          "tls" };
+static const char *const proto_names[NET_PROTO_COUNT] = { "udp", "tcp", "tls" };
 
 static const char *const close_names[NET_CLOSE_REASON_COUNT] = {
     [NET_CLOSE_PEER] = "peer",
@@ -160,8 +159,7 @@ static int worker_alloc(struct net_worker *nw, unsigned n_specs)
     nw->tls_pt = malloc(NET_TLS_PT_LEN);
     nw->udps = calloc(n_specs ? n_specs : 1, sizeof(*nw->udps));
     nw->lsns = calloc(n_specs ? n_specs : 1, sizeof(*nw->lsns));
-    if (!nw->udp_buf || !nw->rx_buf || !nw->tls_pt || !nw->udps
-        || !nw->lsns) {
+    if (!nw->udp_buf || !nw->rx_buf || !nw->tls_pt || !nw->udps || !nw->lsns) {
         return -ENOMEM;
     }
     for (unsigned i = 0; i < n_specs; i++) {
@@ -244,7 +242,7 @@ struct net_udp *net_ctx_udp(struct net_ctx *ctx, unsigned worker_index,
 
 static void stats_add(const struct net_worker *nw, struct net_stats *out)
 {
-#define NET_STATS_SUM_(name)                                                  \
+#define NET_STATS_SUM_(name) \
     out->name += atomic_load_explicit(&nw->stats.name, memory_order_relaxed);
     NET_STATS_FIELDS(NET_STATS_SUM_)
 #undef NET_STATS_SUM_

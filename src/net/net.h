@@ -22,9 +22,9 @@ struct net_ctx;
 struct net_tls_ctx;
 
 enum {
-    NET_MAX_LISTENERS = 32,        /* listen specs per context */
-    NET_UDP_MAX_DGRAM = 65535,     /* larger datagrams are dropped */
-    NET_STREAM_READ_SLACK = 4096,  /* read cap = max_frame_bytes + this */
+    NET_MAX_LISTENERS = 32,       /* listen specs per context */
+    NET_UDP_MAX_DGRAM = 65535,    /* larger datagrams are dropped */
+    NET_STREAM_READ_SLACK = 4096, /* read cap = max_frame_bytes + this */
 };
 
 struct net_cfg {
@@ -54,24 +54,24 @@ void net_cfg_default(struct net_cfg *cfg);
  * oversize datagrams and streams over the read cap, drops_empty empty
  * datagrams.
  */
-#define NET_STATS_FIELDS(X)                                                   \
-    X(rx_pkts)                                                                \
-    X(rx_bytes)                                                               \
-    X(tx_pkts)                                                                \
-    X(tx_bytes)                                                               \
-    X(tx_drops)                                                               \
-    X(rx_errors)                                                              \
-    X(drops_oversize)                                                         \
-    X(drops_empty)                                                            \
-    X(conns_accepted)                                                         \
-    X(conns_open)                                                             \
-    X(conns_refused_cap)                                                      \
-    X(conns_refused_max)                                                      \
-    X(conns_refused_filter)                                                   \
-    X(conns_idle_closed)                                                      \
-    X(conns_bad_frame)                                                        \
-    X(conns_wq_overflow)                                                      \
-    X(tls_handshake_fail)                                                     \
+#define NET_STATS_FIELDS(X) \
+    X(rx_pkts)              \
+    X(rx_bytes)             \
+    X(tx_pkts)              \
+    X(tx_bytes)             \
+    X(tx_drops)             \
+    X(rx_errors)            \
+    X(drops_oversize)       \
+    X(drops_empty)          \
+    X(conns_accepted)       \
+    X(conns_open)           \
+    X(conns_refused_cap)    \
+    X(conns_refused_max)    \
+    X(conns_refused_filter) \
+    X(conns_idle_closed)    \
+    X(conns_bad_frame)      \
+    X(conns_wq_overflow)    \
+    X(tls_handshake_fail)   \
     X(tls_handshake_timeout)
 
 struct net_stats {

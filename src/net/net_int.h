@@ -22,10 +22,10 @@
 struct loop_worker;
 
 enum {
-    NET_UDP_CHUNK = 64 * 1024,                  /* libuv's recvmmsg slot */
-    NET_UDP_BUF_LEN = 16 * NET_UDP_CHUNK,       /* 16 datagrams per batch */
-    NET_STREAM_BUF_LEN = 64 * 1024,             /* one stream read */
-    NET_TLS_PT_LEN = 64 * 1024,                 /* decrypted bytes per pass */
+    NET_UDP_CHUNK = 64 * 1024,            /* libuv's recvmmsg slot */
+    NET_UDP_BUF_LEN = 16 * NET_UDP_CHUNK, /* 16 datagrams per batch */
+    NET_STREAM_BUF_LEN = 64 * 1024,       /* one stream read */
+    NET_TLS_PT_LEN = 64 * 1024,           /* decrypted bytes per pass */
 };
 
 /* Per-worker counters: one writer (the worker), readers anywhere. */
@@ -36,26 +36,26 @@ struct net_stats_live {
 };
 
 /* Single writer, so a relaxed load + store is enough (no locked add). */
-#define NET_STAT_ADD(nw, field, n)                                            \
-    atomic_store_explicit(                                                    \
-        &(nw)->stats.field,                                                   \
-        atomic_load_explicit(&(nw)->stats.field, memory_order_relaxed)        \
-            + (uint64_t)(n),                                                  \
+#define NET_STAT_ADD(nw, field, n)                                     \
+    atomic_store_explicit(                                             \
+        &(nw)->stats.field,                                            \
+        atomic_load_explicit(&(nw)->stats.field, memory_order_relaxed) \
+            + (uint64_t)(n),                                           \
         memory_order_relaxed)
 #define NET_STAT_INC(nw, field) NET_STAT_ADD(nw, field, 1)
 #define NET_STAT_DEC(nw, field) NET_STAT_ADD(nw, field, (uint64_t)-1)
 
 /* Open stream connections per source IP, shared by all workers. */
 struct net_ipcap_ent {
-    uint8_t ip[16];  /* net_addr_ip16() key */
-    uint32_t count;  /* 0 = free slot */
+    uint8_t ip[16]; /* net_addr_ip16() key */
+    uint32_t count; /* 0 = free slot */
 };
 
 struct net_ipcap {
-    uv_mutex_t mu;              /* guards everything below */
-    struct net_ipcap_ent *tab;  /* open addressing, linear probing */
-    size_t mask;                /* slots - 1 (power of two) */
-    uint64_t seed;              /* hash key, random per process */
+    uv_mutex_t mu;             /* guards everything below */
+    struct net_ipcap_ent *tab; /* open addressing, linear probing */
+    size_t mask;               /* slots - 1 (power of two) */
+    uint64_t seed;             /* hash key, random per process */
 };
 
 int net_ipcap_init(struct net_ipcap *cap, uint32_t max_entries);
@@ -73,12 +73,12 @@ struct net_tls_ctx {
 struct net_worker;
 
 struct net_udp {
-    uv_udp_t h;                   /* valid when is_inited */
+    uv_udp_t h; /* valid when is_inited */
     struct net_worker *nw;
     const struct net_listen_spec *spec;
-    struct net_addr local;        /* bound address */
-    bool is_inited;               /* h needs uv_close */
-    _Atomic bool is_closed;       /* closed or never opened: sends fail */
+    struct net_addr local;  /* bound address */
+    bool is_inited;         /* h needs uv_close */
+    _Atomic bool is_closed; /* closed or never opened: sends fail */
 };
 
 struct net_listener {
@@ -87,41 +87,45 @@ struct net_listener {
     const struct net_listen_spec *spec;
     struct net_addr local;
     bool is_inited;
+    uv_tcp_t reject;        /* accepts and drops when a conn can't be
+                               allocated, so the listener never stalls */
+    bool is_reject_busy;    /* 'reject' open or closing */
+    bool is_accept_pending; /* a connection waits for 'reject' */
 };
 
 struct net_conn {
-    uv_tcp_t h;                   /* the connection socket */
-    uv_timer_t timer;             /* idle / TLS handshake deadline */
-    struct net_worker *nw;        /* owner; its thread only */
-    struct net_listener *lsn;     /* accepted on */
+    uv_tcp_t h;               /* the connection socket */
+    uv_timer_t timer;         /* idle / TLS handshake deadline */
+    struct net_worker *nw;    /* owner; its thread only */
+    struct net_listener *lsn; /* accepted on */
     enum net_proto proto;
-    struct net_addr peer;         /* normalised */
-    struct net_addr local;        /* normalised */
-    _Atomic unsigned refs;        /* 1 while open + net_conn_ref()s */
-    _Atomic bool is_closing;      /* set once by conn_close */
-    unsigned n_close_pending;     /* handles whose close cb is due */
-    bool is_counted;              /* holds a slot in caps and conns_open */
-    bool is_established;          /* TCP: always; TLS: handshake done */
-    SSL *ssl;                     /* TLS only; owns rbio and wbio */
-    BIO *rbio;                    /* ciphertext from the peer */
-    BIO *wbio;                    /* ciphertext to the peer */
-    struct buf rbuf;              /* unframed bytes, capped */
-    size_t wq_bytes;              /* bytes in pending uv_write requests */
-    struct net_conn *prev;        /* worker's open list */
+    struct net_addr peer;     /* normalised */
+    struct net_addr local;    /* normalised */
+    _Atomic unsigned refs;    /* 1 while open + net_conn_ref()s */
+    _Atomic bool is_closing;  /* set once by conn_close */
+    unsigned n_close_pending; /* handles whose close cb is due */
+    bool is_counted;          /* holds a slot in caps and conns_open */
+    bool is_established;      /* TCP: always; TLS: handshake done */
+    SSL *ssl;                 /* TLS only; owns rbio and wbio */
+    BIO *rbio;                /* ciphertext from the peer */
+    BIO *wbio;                /* ciphertext to the peer */
+    struct buf rbuf;          /* unframed bytes, capped */
+    size_t wq_bytes;          /* bytes in pending uv_write requests */
+    struct net_conn *prev;    /* worker's open list */
     struct net_conn *next;
 };
 
 struct net_worker {
     struct net_ctx *ctx;
-    struct loop_worker *w;        /* set by net_worker_start */
+    struct loop_worker *w; /* set by net_worker_start */
     struct net_stats_live stats;
-    char *udp_buf;                /* NET_UDP_BUF_LEN, recvmmsg batches */
-    char *rx_buf;                 /* NET_STREAM_BUF_LEN, stream reads */
-    char *tls_pt;                 /* NET_TLS_PT_LEN, TLS plaintext */
-    struct net_udp *udps;         /* [ctx->n_specs] */
-    struct net_listener *lsns;    /* [ctx->n_specs] */
-    struct net_conn *conns;       /* open and closing connections */
-    bool is_stopping;             /* stop hook ran: no new connections */
+    char *udp_buf;             /* NET_UDP_BUF_LEN, recvmmsg batches */
+    char *rx_buf;              /* NET_STREAM_BUF_LEN, stream reads */
+    char *tls_pt;              /* NET_TLS_PT_LEN, TLS plaintext */
+    struct net_udp *udps;      /* [ctx->n_specs] */
+    struct net_listener *lsns; /* [ctx->n_specs] */
+    struct net_conn *conns;    /* open and closing connections */
+    bool is_stopping;          /* stop hook ran: no new connections */
 };
 
 struct net_ctx {
@@ -131,9 +135,9 @@ struct net_ctx {
     struct net_addr bound[NET_MAX_LISTENERS]; /* resolved by worker 0 */
     bool is_bound[NET_MAX_LISTENERS];
     unsigned n_specs;
-    struct net_worker *workers;   /* [pool->n_workers] */
+    struct net_worker *workers; /* [pool->n_workers] */
     unsigned n_workers;
-    _Atomic uint32_t n_conns;     /* counted connections, all workers */
+    _Atomic uint32_t n_conns; /* counted connections, all workers */
     struct net_ipcap ipcap;
 };
 
@@ -164,8 +168,7 @@ void net_conn_arm_idle(struct net_conn *conn);
 
 /* tls.c: the connection-side TLS driver over memory BIOs. */
 int net_tls_conn_init(struct net_conn *conn, struct net_tls_ctx *tls);
-void net_tls_conn_on_read(struct net_conn *conn, const char *data,
-                          size_t len);
+void net_tls_conn_on_read(struct net_conn *conn, const char *data, size_t len);
 int net_tls_conn_send(struct net_conn *conn, const char *data, size_t len);
 void net_tls_conn_fini(struct net_conn *conn);
 

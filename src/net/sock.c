@@ -23,11 +23,9 @@ static int set_int(int fd, int level, int opt, int val)
 }
 
 static int open_bound(const struct net_addr *addr, int type, bool dual_stack,
-                      size_t rcvbuf_bytes, int *fd_out,
-                      struct net_addr *bound)
+                      size_t rcvbuf_bytes, int *fd_out, struct net_addr *bound)
 {
-    int fd = socket(addr->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    0);
+    int fd = socket(addr->sa.sa_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {
         return -errno;
     }

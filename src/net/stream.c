@@ -158,8 +158,8 @@ static void on_timer(uv_timer_t *t)
 
 void net_conn_arm_idle(struct net_conn *conn)
 {
-    uv_timer_start(&conn->timer, on_timer,
-                   conn->nw->ctx->cfg.idle_timeout_ms, 0);
+    uv_timer_start(&conn->timer, on_timer, conn->nw->ctx->cfg.idle_timeout_ms,
+                   0);
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -338,8 +338,8 @@ static size_t frame_all(struct net_conn *conn, const char *data, size_t len)
         size_t skip = 0;
         size_t flen = 0;
         int rc = frame(data + off, len - off, &skip, &flen);
-        if (rc == 0 && (flen == 0 || skip > len - off
-                        || flen > len - off - skip)) {
+        if (rc == 0
+            && (flen == 0 || skip > len - off || flen > len - off - skip)) {
             SW_ASSERT(!"framing function returned a frame out of bounds");
             rc = -1;
         }
@@ -429,8 +429,8 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     if (nread < 0) {
-        net_conn_close_why(conn, nread == UV_EOF ? NET_CLOSE_PEER
-                                                 : NET_CLOSE_ERROR);
+        net_conn_close_why(conn,
+                           nread == UV_EOF ? NET_CLOSE_PEER : NET_CLOSE_ERROR);
         return;
     }
     if (conn->proto == NET_PROTO_TLS) {
@@ -453,8 +453,8 @@ static bool admit(struct net_conn *conn, enum net_close_reason *why)
         *why = NET_CLOSE_SHUTDOWN;
         return false;
     }
-    if (spec->on_accept && spec->on_accept(spec->ud, &conn->peer,
-                                           conn->proto) != 0) {
+    if (spec->on_accept
+        && spec->on_accept(spec->ud, &conn->peer, conn->proto) != 0) {
         NET_STAT_INC(nw, conns_refused_filter);
         *why = NET_CLOSE_REFUSED_FILTER;
         return false;
@@ -508,6 +508,40 @@ static void free_unaccepted(uv_handle_t *h)
     free(h->data);
 }
 
+static void reject_unallocated(struct net_listener *lsn);
+
+static void on_reject_closed(uv_handle_t *h)
+{
+    struct net_listener *lsn = h->data;
+    lsn->is_reject_busy = false;
+    if (lsn->is_accept_pending && !uv_is_closing((uv_handle_t *)&lsn->h)) {
+        lsn->is_accept_pending = false;
+        reject_unallocated(lsn);
+    }
+}
+
+/*
+ * libuv stops polling a listener until its pending connection is
+ * accepted. Without memory for a conn, accept it into the listener's spare
+ * handle and drop it; if the spare is still closing, do so from its close
+ * callback. Either way the listener never stalls.
+ */
+static void reject_unallocated(struct net_listener *lsn)
+{
+    if (lsn->is_reject_busy) {
+        lsn->is_accept_pending = true;
+        return;
+    }
+    if (uv_tcp_init(&lsn->nw->w->loop, &lsn->reject) != 0) {
+        return;
+    }
+    lsn->is_reject_busy = true;
+    lsn->reject.data = lsn;
+    (void)uv_accept((uv_stream_t *)&lsn->h, (uv_stream_t *)&lsn->reject);
+    NET_STAT_INC(lsn->nw, rx_errors);
+    uv_close((uv_handle_t *)&lsn->reject, on_reject_closed);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct net_listener *lsn = server->data;
@@ -520,12 +554,14 @@ static void on_connection(uv_stream_t *server, int status)
     struct net_conn *conn = calloc(1, sizeof(*conn));
     if (!conn) {
         log_warn_rl(&net_lc, "out of memory accepting a connection");
+        reject_unallocated(lsn);
         return;
     }
     uv_loop_t *loop = &nw->w->loop;
     int rc = uv_tcp_init(loop, &conn->h);
     if (rc != 0) {
         free(conn);
+        reject_unallocated(lsn);
         return;
     }
     conn->h.data = conn;
@@ -586,8 +622,7 @@ int net_listener_open(struct net_worker *nw, struct net_listener *lsn,
     int fd = -1;
     lsn->nw = nw;
     lsn->spec = spec;
-    int rc = net_sock_bind(addr, SOCK_STREAM, dual_stack, 0, &fd,
-                           &lsn->local);
+    int rc = net_sock_bind(addr, SOCK_STREAM, dual_stack, 0, &fd, &lsn->local);
     if (rc != 0) {
         return rc;
     }

@@ -108,8 +108,7 @@ static bool handshake(struct net_conn *conn)
     return false;
 }
 
-void net_tls_conn_on_read(struct net_conn *conn, const char *data,
-                          size_t len)
+void net_tls_conn_on_read(struct net_conn *conn, const char *data, size_t len)
 {
     if (len > INT_MAX || BIO_write(conn->rbio, data, (int)len) != (int)len) {
         ERR_clear_error();

@@ -204,8 +204,7 @@ static int add_san(X509 *x, const char *hostname)
     if ((ip_len != 4 || memcmp(ip, lo4, 4) != 0) && add_ip(gens, lo4, 4)) {
         goto out;
     }
-    if ((ip_len != 16 || memcmp(ip, lo6, 16) != 0)
-        && add_ip(gens, lo6, 16)) {
+    if ((ip_len != 16 || memcmp(ip, lo6, 16) != 0) && add_ip(gens, lo6, 16)) {
         goto out;
     }
     if (X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0, 0) == 1) {
@@ -254,31 +253,27 @@ static X509 *make_cert(EVP_PKEY *pkey, const char *hostname)
         return NULL;
     }
     X509_NAME *name = X509_get_subject_name(x);
-    bool ok = X509_set_version(x, X509_VERSION_3) == 1 && set_serial(x) == 0
-              && X509_gmtime_adj(X509_getm_notBefore(x), 0)
-              && X509_gmtime_adj(X509_getm_notAfter(x),
-                                 (long)CERT_DAYS * 24 * 3600)
-              && X509_set_pubkey(x, pkey) == 1
-              && X509_NAME_add_entry_by_txt(
-                     name, "CN", MBSTRING_ASC,
-                     (const unsigned char *)hostname, -1, -1, 0)
-                     == 1
-              && X509_NAME_add_entry_by_txt(
-                     name, "O", MBSTRING_ASC,
-                     (const unsigned char *)"sipwarden self-signed", -1, -1,
-                     0)
-                     == 1
-              && X509_set_issuer_name(x, name) == 1
-              && add_conf_ext(x, NID_basic_constraints, "critical,CA:FALSE")
-                     == 0
-              && add_conf_ext(x, NID_key_usage,
-                              "critical,digitalSignature,keyAgreement")
-                     == 0
-              && add_conf_ext(x, NID_ext_key_usage, "serverAuth,clientAuth")
-                     == 0
-              && add_conf_ext(x, NID_subject_key_identifier, "hash") == 0
-              && add_san(x, hostname) == 0
-              && X509_sign(x, pkey, EVP_sha256()) > 0;
+    bool ok =
+        X509_set_version(x, X509_VERSION_3) == 1 && set_serial(x) == 0
+        && X509_gmtime_adj(X509_getm_notBefore(x), 0)
+        && X509_gmtime_adj(X509_getm_notAfter(x), (long)CERT_DAYS * 24 * 3600)
+        && X509_set_pubkey(x, pkey) == 1
+        && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                      (const unsigned char *)hostname, -1, -1,
+                                      0)
+               == 1
+        && X509_NAME_add_entry_by_txt(
+               name, "O", MBSTRING_ASC,
+               (const unsigned char *)"sipwarden self-signed", -1, -1, 0)
+               == 1
+        && X509_set_issuer_name(x, name) == 1
+        && add_conf_ext(x, NID_basic_constraints, "critical,CA:FALSE") == 0
+        && add_conf_ext(x, NID_key_usage,
+                        "critical,digitalSignature,keyAgreement")
+               == 0
+        && add_conf_ext(x, NID_ext_key_usage, "serverAuth,clientAuth") == 0
+        && add_conf_ext(x, NID_subject_key_identifier, "hash") == 0
+        && add_san(x, hostname) == 0 && X509_sign(x, pkey, EVP_sha256()) > 0;
     if (!ok) {
         X509_free(x);
         return NULL;
@@ -295,8 +290,8 @@ static int write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, X509 *x)
         return -ENOMEM;
     }
     snprintf(tmp, n, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-                  mode);
+    int fd =
+        open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd == -1) {
         int rc = -errno;
         free(tmp);
@@ -311,8 +306,8 @@ static int write_pem(const char *path, mode_t mode, EVP_PKEY *pkey, X509 *x)
         rc = -ENOMEM;
     }
     if (rc == 0) {
-        int ok = pkey ? PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0,
-                                                 NULL, NULL)
+        int ok = pkey ? PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL,
+                                                 NULL)
                       : PEM_write_bio_X509(bio, x);
         if (ok != 1 || BIO_flush(bio) != 1) {
             rc = -EIO;

@@ -31,19 +31,19 @@ const char *net_proto_name(enum net_proto proto);
 
 /* Why a stream connection ended; passed to net_close_fn. */
 enum net_close_reason {
-    NET_CLOSE_PEER = 0,         /* EOF or TLS close_notify from the peer */
-    NET_CLOSE_ERROR,            /* socket, TLS or allocation error */
-    NET_CLOSE_LOCAL,            /* net_conn_close() */
-    NET_CLOSE_SHUTDOWN,         /* worker stopping */
-    NET_CLOSE_IDLE,             /* no frame within the idle timeout */
-    NET_CLOSE_BAD_FRAME,        /* the framing function returned -1 */
-    NET_CLOSE_OVERSIZE,         /* unframed input over the read cap */
-    NET_CLOSE_WQ_FULL,          /* write queue over its cap */
-    NET_CLOSE_TLS_FAIL,         /* TLS handshake refused or failed */
-    NET_CLOSE_TLS_TIMEOUT,      /* TLS handshake not done in time */
-    NET_CLOSE_REFUSED_FILTER,   /* the accept filter said no */
-    NET_CLOSE_REFUSED_IP_CAP,   /* too many connections from this IP */
-    NET_CLOSE_REFUSED_MAX,      /* too many connections in total */
+    NET_CLOSE_PEER = 0,       /* EOF or TLS close_notify from the peer */
+    NET_CLOSE_ERROR,          /* socket, TLS or allocation error */
+    NET_CLOSE_LOCAL,          /* net_conn_close() */
+    NET_CLOSE_SHUTDOWN,       /* worker stopping */
+    NET_CLOSE_IDLE,           /* no frame within the idle timeout */
+    NET_CLOSE_BAD_FRAME,      /* the framing function returned -1 */
+    NET_CLOSE_OVERSIZE,       /* unframed input over the read cap */
+    NET_CLOSE_WQ_FULL,        /* write queue over its cap */
+    NET_CLOSE_TLS_FAIL,       /* TLS handshake refused or failed */
+    NET_CLOSE_TLS_TIMEOUT,    /* TLS handshake not done in time */
+    NET_CLOSE_REFUSED_FILTER, /* the accept filter said no */
+    NET_CLOSE_REFUSED_IP_CAP, /* too many connections from this IP */
+    NET_CLOSE_REFUSED_MAX,    /* too many connections in total */
     NET_CLOSE_REASON_COUNT,
 };
 
@@ -58,15 +58,15 @@ const char *net_close_reason_name(enum net_close_reason why);
  */
 struct net_pkt {
     enum net_proto proto;
-    struct net_addr src;     /* peer, IPv4-mapped IPv6 normalised to IPv4 */
-    struct net_addr local;   /* bound address of the socket (may be a
-                                wildcard: the kernel's choice of local IP
-                                is not reported) */
-    const char *data;        /* the datagram or frame, not NUL-terminated */
-    size_t len;              /* bytes, > 0 */
-    struct net_conn *conn;   /* stream connection; NULL for UDP */
-    struct net_udp *udp;     /* socket it came on; NULL for streams */
-    struct loop_worker *w;   /* the worker running this callback */
+    struct net_addr src;   /* peer, IPv4-mapped IPv6 normalised to IPv4 */
+    struct net_addr local; /* streams: the connection's local address;
+                              UDP: the socket's bound address, which may
+                              be a wildcard (IP_PKTINFO not used yet) */
+    const char *data;      /* the datagram or frame, not NUL-terminated */
+    size_t len;            /* bytes, > 0 */
+    struct net_conn *conn; /* stream connection; NULL for UDP */
+    struct net_udp *udp;   /* socket it came on; NULL for streams */
+    struct loop_worker *w; /* the worker running this callback */
 };
 
 /* A message arrived; runs on the receiving worker's thread. */
@@ -85,8 +85,10 @@ typedef int net_frame_fn(const char *data, size_t len, size_t *skip,
 
 /*
  * A stream connection is closing (or was refused, see the REFUSED_*
- * reasons). Runs once per connection on its worker's thread, before any
- * handle is closed; sends on 'conn' from here fail with -ENOTCONN.
+ * reasons). Runs once per connection on its worker's thread, after its
+ * slot in the connection caps was released and before its handles are
+ * closed; sends on 'conn' from here fail with -ENOTCONN. net_conn_peer()
+ * is set except for NET_CLOSE_ERROR before the peer was known.
  */
 typedef void net_close_fn(void *ud, struct net_conn *conn,
                           enum net_close_reason why);
@@ -94,7 +96,8 @@ typedef void net_close_fn(void *ud, struct net_conn *conn,
 /*
  * Accept filter for stream listeners: return 0 to accept a connection
  * from 'peer', non-zero to close it at once (NET_CLOSE_REFUSED_FILTER).
- * Runs on the accepting worker before any per-connection state exists.
+ * Runs on the accepting worker before the connection counts against the
+ * caps or reads anything.
  */
 typedef int net_accept_fn(void *ud, const struct net_addr *peer,
                           enum net_proto proto);
@@ -128,9 +131,9 @@ const struct net_addr *net_udp_local(const struct net_udp *udp);
  * connection is closed (NET_CLOSE_WQ_FULL) and -ENOBUFS returned. From
  * another thread: copied and handed to the conn's worker (0 means queued
  * there; a later failure closes the conn). 'data' stays the caller's.
- * Returns 0, -EINVAL (len 0 or over 1 GiB), -ENOTCONN (closed or closing), -EAGAIN (TLS
- * handshake not finished), -ENOBUFS, -ENOMEM, or a socket error (the
- * connection is then closed).
+ * Returns 0, -EINVAL (len 0 or over 1 GiB), -ENOTCONN (closed or closing),
+ * -EAGAIN (TLS handshake not finished), -ENOBUFS, -ENOMEM, or a socket error
+ * (the connection is then closed).
  */
 int net_conn_send(struct net_conn *conn, const void *data, size_t len);
 

@@ -61,8 +61,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     }
     if (nread < 0) {
         NET_STAT_INC(nw, rx_errors);
-        log_warn_rl(&net_lc, "udp receive error: %s",
-                    uv_strerror((int)nread));
+        log_warn_rl(&net_lc, "udp receive error: %s", uv_strerror((int)nread));
         return;
     }
     if (!addr) {
@@ -155,8 +154,8 @@ static void on_sent(uv_udp_send_t *req, int status)
 }
 
 /* Fit 'dst' to the socket's family; -EAFNOSUPPORT if it can't be. */
-static int dst_for_socket(const struct net_udp *udp,
-                          const struct net_addr *dst, struct net_addr *out)
+static int dst_for_socket(const struct net_udp *udp, const struct net_addr *dst,
+                          struct net_addr *out)
 {
     *out = *dst;
     int sock_fam = net_addr_family(&udp->local);

@@ -114,7 +114,7 @@ json_t *ops_json_string(const char *s)
     }
     for (size_t i = 0; i <= n; i++) {
         unsigned char b = (unsigned char)s[i];
-        c[i] = b >= 0x80 ? '?' : (char)b;
+        c[i] = (char)(b >= 0x80 ? '?' : b);
     }
     j = json_string(c);
     free(c);
@@ -217,6 +217,12 @@ void ops_notify_change(struct ops_ctx *ctx, const char *op, const json_t *req)
         return;
     }
     json_object_del(copy, "sip_password");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(copy, "users"), i, e)
+    {
+        json_object_del(e, "sip_password");
+    }
     ctx->hooks->after_change(ctx->hooks_ud, op, copy);
     json_decref(copy);
 }
@@ -260,7 +266,7 @@ static int tenant_add(struct ops_ctx *ctx, const json_t *req, json_t **resp)
     if (rc == 0) {
         rc = ops_get_str(req, "name", false, &name, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     if (store_domain_check(domain, &why) < 0) {
@@ -296,7 +302,7 @@ static int add_tenant_cb(void *ud, const struct store_tenant *t)
 static int tenant_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
     int rc = ops_members_check(req, NULL, resp);
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     json_t *arr = json_array();
@@ -371,7 +377,7 @@ static int reg_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         rc = ops_tenant_lookup(ctx, domain, "domain", &t, resp);
         domain = t.domain;
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     json_t *arr = NULL;
@@ -417,10 +423,10 @@ static const struct {
     const char *name;
     ops_handler_fn *fn;
 } ops_table[] = {
-    { "tenant.add", tenant_add }, { "tenant.list", tenant_list },
-    { "user.add", ops_user_add }, { "user.list", ops_user_list },
-    { "user.set", ops_user_set }, { "user.rm", ops_user_rm },
-    { "reg.list", reg_list },
+    { "tenant.add", tenant_add },       { "tenant.list", tenant_list },
+    { "user.add", ops_user_add },       { "user.list", ops_user_list },
+    { "user.set", ops_user_set },       { "user.rm", ops_user_rm },
+    { "user.import", ops_user_import }, { "reg.list", reg_list },
 };
 
 int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)
@@ -432,7 +438,7 @@ int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)
                         "request must be a JSON object");
     }
     int rc = ops_get_str(req, "op", true, &op, resp);
-    if (rc < 0) {
+    if (rc != 0 || !op) {
         return rc;
     }
     for (size_t i = 0; i < sizeof(ops_table) / sizeof(ops_table[0]); i++) {

@@ -26,6 +26,16 @@
  *               [sip_password | generate_password:true]
  *                                         -> user{}, [sip_password]
  *   user.rm     user (or ext + domain)    -> user
+ *   user.import domain, users[] of {ext, [sip_password], [role], [name],
+ *               [email]} (at most OPS_USER_IMPORT_MAX entries)
+ *                                         -> domain, added, generated[] of
+ *                                            {ext, sip_password}
+ *               Each entry is checked exactly as user.add checks one user
+ *               and a missing sip_password is generated. All entries are
+ *               added in one store transaction, or none: the first refused
+ *               entry stops the import, its error message starts with
+ *               "entry N (ext E): " and its field is "users[N].<member>"
+ *               (N counts from 0).
  *   reg.list    [domain]                  -> registrations[]
  * A generated password (20 characters) appears in the response once, as
  * "sip_password"; it is not retrievable later.
@@ -45,6 +55,9 @@
 #include <jansson.h>
 #include <stdint.h>
 
+/* Most entries one user.import request may carry. */
+#define OPS_USER_IMPORT_MAX 100000
+
 struct store;
 struct store_binding;
 struct sw_clock;
@@ -59,7 +72,8 @@ typedef int ops_reg_list_fn(void *ud, const char *domain, json_t **out);
 
 /*
  * Called after an operation changed the store, with its name and the
- * request minus any "sip_password" member. 'req' is borrowed for the call.
+ * request minus any "sip_password" member (user.import: minus those of its
+ * entries). 'req' is borrowed for the call.
  */
 typedef void ops_after_change_fn(void *ud, const char *op, const json_t *req);
 

@@ -51,8 +51,10 @@ ops_handler_fn ops_user_add;
 ops_handler_fn ops_user_list;
 ops_handler_fn ops_user_set;
 ops_handler_fn ops_user_rm;
+ops_handler_fn ops_user_import;
 
-/* Tell the after_change hook (request copied without sip_password). */
+/* Tell the after_change hook (request copied without any sip_password,
+ * top-level or in the entries of a "users" array). */
 void ops_notify_change(struct ops_ctx *ctx, const char *op, const json_t *req);
 
 #endif

@@ -51,6 +51,16 @@ static const char *rule_name(enum policy_rule r)
 /* Request pieces                                                       */
 /* ------------------------------------------------------------------ */
 
+/* Extension syntax, the same check for every operation naming one. */
+static int ext_valid(const char *ext, const char *field, json_t **resp)
+{
+    const char *why = NULL;
+    if (store_ext_check(ext, &why) < 0) {
+        return ops_fail(resp, -EINVAL, NULL, field, "%s", why);
+    }
+    return 0;
+}
+
 /* Who the request is about: "user":"ext@domain" or "ext" + "domain". */
 struct user_ref {
     char ext[STORE_EXT_MAX + 1];
@@ -65,7 +75,6 @@ static int user_ref_parse(struct ops_ctx *ctx, const json_t *req,
     const char *user = NULL;
     const char *ext = NULL;
     const char *domain = NULL;
-    const char *why = NULL;
     int rc = ops_get_str(req, "user", false, &user, resp);
     if (rc == 0) {
         rc = ops_get_str(req, "ext", false, &ext, resp);
@@ -73,7 +82,7 @@ static int user_ref_parse(struct ops_ctx *ctx, const json_t *req,
     if (rc == 0) {
         rc = ops_get_str(req, "domain", false, &domain, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     if (user && (ext || domain)) {
@@ -105,8 +114,9 @@ static int user_ref_parse(struct ops_ctx *ctx, const json_t *req,
         memcpy(ref->domain, domain, strlen(domain) + 1);
         ref->field = "ext";
     }
-    if (store_ext_check(ref->ext, &why) < 0) {
-        return ops_fail(resp, -EINVAL, NULL, ref->field, "%s", why);
+    rc = ext_valid(ref->ext, ref->field, resp);
+    if (rc != 0) {
+        return rc;
     }
     return ops_tenant_lookup(
         ctx, ref->domain, strcmp(ref->field, "user") == 0 ? "user" : "domain",
@@ -153,7 +163,7 @@ static int user_attrs_parse(const json_t *req, struct user_attrs *a,
         rc = ops_get_bool(req, "generate_password", &a->generate,
                           &a->generate_present, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     if (store_name_check(a->name, &why) < 0) {
@@ -323,6 +333,55 @@ static int user_reply(struct ops_ctx *ctx, const struct user_ref *ref,
 /* Operations                                                           */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The shared core of user.add and user.import: read the new user's
+ * attributes from 'req' (role, name, email, sip_password,
+ * generate_password), check the offered password against the policy of
+ * 't' or generate one, and add the user. 'ext' has passed ext_valid;
+ * 'ext_field' is the member blamed when the store refuses the user. A
+ * generated password is left in 'gen' (gen[0] is NUL otherwise) for the
+ * caller to return and wipe. Returns 0 or the rc of the error response.
+ */
+static int user_create(struct ops_ctx *ctx, const struct store_tenant *t,
+                       const char *ext, const char *ext_field,
+                       const json_t *req, char gen[OPS_GEN_PW_LEN + 1],
+                       json_t **resp)
+{
+    struct user_attrs a = { 0 };
+    struct policy_violation why;
+    const char *pw = NULL;
+
+    gen[0] = '\0';
+    int rc = user_attrs_parse(req, &a, resp);
+    if (rc != 0) {
+        return rc;
+    }
+    if (a.sip_password) {
+        rc = pw_check(ctx, t, ext, a.name, a.email, 0, a.sip_password, &why,
+                      resp, true);
+        pw = a.sip_password;
+    } else if (a.generate_present && !a.generate) {
+        rc = ops_fail(resp, -EINVAL, NULL, "sip_password",
+                      "sip_password is required when generate_password is "
+                      "false");
+    } else {
+        rc = pw_generate(ctx, t, ext, a.name, a.email, 0, gen,
+                         OPS_GEN_PW_LEN + 1, resp);
+        pw = gen;
+    }
+    if (rc == 0) {
+        rc = store_user_add(ctx->st, t->id, ext, a.name, a.role, a.email, pw,
+                            NULL);
+        if (rc < 0) {
+            rc = ops_fail_store(ctx, resp, rc, ext_field);
+        }
+    }
+    if (rc != 0) {
+        sodium_memzero(gen, OPS_GEN_PW_LEN + 1);
+    }
+    return rc;
+}
+
 int ops_user_add(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
     static const char *const allowed[] = {
@@ -330,44 +389,18 @@ int ops_user_add(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         "name", "email", "sip_password", "generate_password",
         NULL,
     };
-    struct user_ref ref;
-    struct user_attrs a = { 0 };
-    struct policy_violation why;
+    struct user_ref ref = { 0 };
     char gen[OPS_GEN_PW_LEN + 1] = "";
-    const char *pw = NULL;
 
     int rc = ops_members_check(req, allowed, resp);
     if (rc == 0) {
         rc = user_ref_parse(ctx, req, &ref, resp);
     }
     if (rc == 0) {
-        rc = user_attrs_parse(req, &a, resp);
+        rc = user_create(ctx, &ref.tenant, ref.ext, ref.field, req, gen, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
-    }
-    if (a.sip_password) {
-        rc = pw_check(ctx, &ref.tenant, ref.ext, a.name, a.email, 0,
-                      a.sip_password, &why, resp, true);
-        pw = a.sip_password;
-    } else if (a.generate_present && !a.generate) {
-        rc = ops_fail(resp, -EINVAL, NULL, "sip_password",
-                      "sip_password is required when generate_password is "
-                      "false");
-    } else {
-        rc = pw_generate(ctx, &ref.tenant, ref.ext, a.name, a.email, 0, gen,
-                         sizeof(gen), resp);
-        pw = gen;
-    }
-    if (rc < 0) {
-        sodium_memzero(gen, sizeof(gen));
-        return rc;
-    }
-    rc = store_user_add(ctx->st, ref.tenant.id, ref.ext, a.name, a.role,
-                        a.email, pw, NULL);
-    if (rc < 0) {
-        sodium_memzero(gen, sizeof(gen));
-        return ops_fail_store(ctx, resp, rc, ref.field);
     }
     ops_notify_change(ctx, "user.add", req);
     rc = user_reply(ctx, &ref, gen[0] ? gen : NULL, resp);
@@ -402,7 +435,7 @@ int ops_user_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
     if (rc == 0) {
         rc = ops_tenant_lookup(ctx, domain, "domain", &t, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     struct list_walk w = { .arr = json_array(), .domain = t.domain };
@@ -432,7 +465,7 @@ int ops_user_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         "name", "email", "sip_password", "generate_password",
         NULL,
     };
-    struct user_ref ref;
+    struct user_ref ref = { 0 };
     struct user_attrs a = { 0 };
     struct store_user u;
     struct policy_violation why;
@@ -446,7 +479,7 @@ int ops_user_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
     if (rc == 0) {
         rc = user_attrs_parse(req, &a, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     rc = store_user_find(ctx->st, ref.tenant.id, ref.ext, &u);
@@ -494,7 +527,7 @@ int ops_user_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 int ops_user_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
     static const char *const allowed[] = { "user", "ext", "domain", NULL };
-    struct user_ref ref;
+    struct user_ref ref = { 0 };
     struct store_user u;
     char user[STORE_EXT_MAX + STORE_DOMAIN_MAX + 2];
 
@@ -502,7 +535,7 @@ int ops_user_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
     if (rc == 0) {
         rc = user_ref_parse(ctx, req, &ref, resp);
     }
-    if (rc < 0) {
+    if (rc != 0) {
         return rc;
     }
     rc = store_user_find(ctx->st, ref.tenant.id, ref.ext, &u);
@@ -518,4 +551,180 @@ int ops_user_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         return -ENOMEM;
     }
     return ops_set(resp, "user", ops_json_string(user));
+}
+
+/* ------------------------------------------------------------------ */
+/* Bulk import                                                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Turn the error response of entry 'idx' into one naming it: the message
+ * gets "entry IDX (ext EXT): " (and "member: " when a validation message
+ * does not mention the member), the field becomes "users[IDX].member". An
+ * extension already taken by an earlier entry of the same import says so.
+ * Returns 'rc', or -ENOMEM with *resp NULL.
+ */
+static int blame_entry(json_t **resp, int rc, const json_t *users, size_t idx,
+                       const char *ext)
+{
+    char who[STORE_EXT_MAX + 64];
+    char field[96];
+    char msg[1024];
+
+    if (!*resp) {
+        return rc;
+    }
+    const char *f = json_string_value(json_object_get(*resp, "field"));
+    const char *m = json_string_value(json_object_get(*resp, "error"));
+    const char *code = json_string_value(json_object_get(*resp, "code"));
+    m = m ? m : "refused";
+    if (!ext) {
+        /* Refused before its ext was read: name it all the same. */
+        ext = json_string_value(
+            json_object_get(json_array_get(users, idx), "ext"));
+    }
+    if (ext && strlen(ext) <= STORE_EXT_MAX) {
+        snprintf(who, sizeof(who), "entry %zu (ext %s)", idx, ext);
+    } else {
+        snprintf(who, sizeof(who), "entry %zu", idx);
+    }
+    if (f) {
+        snprintf(field, sizeof(field), "users[%zu].%s", idx, f);
+    } else {
+        snprintf(field, sizeof(field), "users[%zu]", idx);
+    }
+    size_t dup = idx;
+    if (rc == -EEXIST && ext) {
+        for (size_t i = 0; i < idx; i++) {
+            const char *e = json_string_value(
+                json_object_get(json_array_get(users, i), "ext"));
+            if (e && strcmp(e, ext) == 0) {
+                dup = i;
+                break;
+            }
+        }
+    }
+    bool by_rule =
+        code
+        && (strcmp(code, "bad_request") == 0 || strcmp(code, "policy") == 0);
+    if (dup < idx) {
+        snprintf(msg, sizeof(msg), "%s: duplicate of entry %zu", who, dup);
+    } else if (f && by_rule && !strstr(m, f)) {
+        snprintf(msg, sizeof(msg), "%s: %s: %s", who, f, m);
+    } else {
+        snprintf(msg, sizeof(msg), "%s: %s", who, m);
+    }
+    if (json_object_set_new(*resp, "error", ops_json_string(msg)) != 0
+        || json_object_set_new(*resp, "field", json_string(field)) != 0) {
+        json_decref(*resp);
+        *resp = NULL;
+        return -ENOMEM;
+    }
+    return rc;
+}
+
+/* Validate and add entry 'idx'; a generated password joins 'generated'. */
+static int import_one(struct ops_ctx *ctx, const struct store_tenant *t,
+                      const json_t *users, size_t idx, json_t *generated,
+                      json_t **resp)
+{
+    static const char *const allowed[] = {
+        "ext", "sip_password", "role", "name", "email", NULL,
+    };
+    const json_t *e = json_array_get(users, idx);
+    const char *ext = NULL;
+    char gen[OPS_GEN_PW_LEN + 1] = "";
+    int rc;
+
+    if (!json_is_object(e)) {
+        rc = ops_fail(resp, -EINVAL, NULL, NULL, "must be a JSON object");
+    } else if (json_object_get(e, "op")) {
+        /* ops_members_check lets "op" through; an entry has no op. */
+        rc = ops_fail(resp, -EINVAL, NULL, "op",
+                      "unknown member 'op' for a user entry");
+    } else {
+        rc = ops_members_check(e, allowed, resp);
+    }
+    if (rc == 0) {
+        rc = ops_get_str(e, "ext", true, &ext, resp);
+    }
+    if (rc == 0) {
+        rc = ext_valid(ext, "ext", resp);
+    }
+    if (rc == 0) {
+        rc = user_create(ctx, t, ext, "ext", e, gen, resp);
+    }
+    if (rc != 0) {
+        return blame_entry(resp, rc, users, idx, ext);
+    }
+    if (gen[0]) {
+        json_t *g = json_pack("{s:s, s:s}", "ext", ext, "sip_password", gen);
+        sodium_memzero(gen, sizeof(gen));
+        if (!g || json_array_append_new(generated, g) != 0) {
+            return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
+        }
+    }
+    return 0;
+}
+
+int ops_user_import(struct ops_ctx *ctx, const json_t *req, json_t **resp)
+{
+    static const char *const allowed[] = { "domain", "users", NULL };
+    const char *domain = NULL;
+    struct store_tenant t;
+
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_get_str(req, "domain", true, &domain, resp);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    const json_t *users = json_object_get(req, "users");
+    if (!json_is_array(users)) {
+        return ops_fail(resp, -EINVAL, NULL, "users",
+                        "users must be an array of user objects");
+    }
+    size_t n = json_array_size(users);
+    if (n > OPS_USER_IMPORT_MAX) {
+        return ops_fail(resp, -EINVAL, NULL, "users",
+                        "users has %zu entries, at most %d are accepted", n,
+                        OPS_USER_IMPORT_MAX);
+    }
+    rc = ops_tenant_lookup(ctx, domain, "domain", &t, resp);
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *generated = json_array();
+    if (!generated) {
+        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
+    }
+    /* One transaction: every entry is added, or none. */
+    rc = store_begin(ctx->st);
+    if (rc < 0) {
+        json_decref(generated);
+        /* -EINVAL: the caller left a batch open on this handle; joining
+         * it would let someone else commit half an import. */
+        return ops_fail_store(ctx, resp, rc == -EINVAL ? -EIO : rc, NULL);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = import_one(ctx, &t, users, i, generated, resp);
+    }
+    if (rc != 0) {
+        store_rollback(ctx->st);
+        json_decref(generated);
+        return rc;
+    }
+    rc = store_commit(ctx->st);
+    if (rc < 0) {
+        json_decref(generated);
+        return ops_fail_store(ctx, resp, rc, NULL);
+    }
+    ops_notify_change(ctx, "user.import", req);
+    if (ops_ok(resp) < 0 || ops_set(resp, "domain", json_string(t.domain)) < 0
+        || ops_set(resp, "added", json_integer((json_int_t)n)) < 0) {
+        json_decref(generated);
+        return -ENOMEM;
+    }
+    return ops_set(resp, "generated", generated);
 }

@@ -175,13 +175,15 @@ static int violate(struct policy_violation *why, enum policy_rule rule,
 static int violate(struct policy_violation *why, enum policy_rule rule,
                    const char *fmt, ...)
 {
-    if (why) {
-        why->rule = rule;
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(why->message, sizeof(why->message), fmt, ap);
-        va_end(ap);
+    if (!why) {
+        return -EINVAL;
     }
+    why->rule = rule;
+    va_list ap;
+    va_start(ap, fmt);
+    /* Truncation only shortens the explanation. */
+    (void)vsnprintf(why->message, sizeof(why->message), fmt, ap);
+    va_end(ap);
     return -EINVAL;
 }
 

@@ -132,14 +132,14 @@ static int hash_join(EVP_MD_CTX *ctx, enum reg_digest_alg alg,
         }
     }
     if (EVP_DigestFinal_ex(ctx, raw, &raw_len) != 1
-        || raw_len * 2 != reg_digest_hex_len(alg)) {
+        || (size_t)raw_len * 2 != reg_digest_hex_len(alg)) {
         goto out;
     }
-    for (unsigned int i = 0; i < raw_len; i++) {
+    for (size_t i = 0; i < raw_len; i++) {
         out_hex[2 * i] = digits[raw[i] >> 4];
         out_hex[2 * i + 1] = digits[raw[i] & 0xf];
     }
-    out_hex[2 * raw_len] = '\0';
+    out_hex[(size_t)raw_len * 2] = '\0';
     rc = 0;
 out:
     OPENSSL_cleanse(raw, sizeof(raw));

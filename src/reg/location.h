@@ -30,10 +30,10 @@ struct reg_src {
 struct reg_binding_view {
     int64_t user_id;
     int64_t tenant_id;
-    struct sv aor;         /* "ext@domain" */
-    struct sv contact;     /* Contact URI as registered */
+    struct sv aor;     /* "ext@domain" */
+    struct sv contact; /* Contact URI as registered */
     struct sv call_id;
-    struct sv user_agent;  /* may be empty, truncated to 128 bytes */
+    struct sv user_agent; /* may be empty, truncated to 128 bytes */
     uint32_t cseq;
     int64_t expires_at;    /* wall clock, unix seconds */
     int64_t registered_at; /* wall clock, unix seconds */
@@ -73,7 +73,7 @@ struct reg_loc_shard;
 struct reg_loc {
     struct reg_loc_shard *shards; /* REG_LOC_SHARDS of them */
     pthread_mutex_t dirty_mu;
-    int64_t *dirty;   /* user ids changed since the last drain */
+    int64_t *dirty; /* user ids changed since the last drain */
     size_t n_dirty;
     size_t dirty_cap;
 };

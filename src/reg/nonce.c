@@ -313,7 +313,7 @@ int reg_nonce_mint(const struct reg_nonce_ctx *ctx, const struct sockaddr *src,
     struct ip_bin ip;
     int rc = ip_from_sockaddr(src, &ip);
     if (rc != 0) {
-        return rc == -EINVAL ? -EINVAL : -EAFNOSUPPORT;
+        return rc; /* -EINVAL (no source) or -EAFNOSUPPORT */
     }
     uint8_t raw[RAW_LEN];
     put_be64(raw, (uint64_t)clock_wall_s(ctx->clock));

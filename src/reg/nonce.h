@@ -61,7 +61,8 @@ void reg_nonce_fini(struct reg_nonce_ctx *ctx);
  * address is bound, not the port, since NAT rebinding changes ports; an
  * IPv4-mapped IPv6 address binds as the IPv4 address) in 'realm'. Writes
  * REG_NONCE_LEN characters and a NUL to 'out'. Returns 0, -ENOSPC when
- * 'cap' < REG_NONCE_BUF, -EAFNOSUPPORT for another family, -EIO when
+ * 'cap' < REG_NONCE_BUF, -EINVAL for a NULL 'src', a realm over 1024 bytes
+ * or a finished ctx, -EAFNOSUPPORT for another family, -EIO when
  * randomness or HMAC fails. Thread-safe.
  */
 int reg_nonce_mint(const struct reg_nonce_ctx *ctx, const struct sockaddr *src,

@@ -35,8 +35,8 @@ static const char dummy_ha1[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 int reg_registrar_init(struct reg_registrar *r, struct reg_loc *loc,
-                       const struct sw_clock *clock,
-                       const uint8_t *nonce_key, uint32_t nonce_lifetime_s)
+                       const struct sw_clock *clock, const uint8_t *nonce_key,
+                       uint32_t nonce_lifetime_s)
 {
     memset(r, 0, sizeof(*r));
     r->loc = loc;
@@ -86,8 +86,7 @@ int reg_registrar_set_algorithms(struct reg_registrar *r, const int *algs,
 void reg_to_tag(const struct reg_registrar *r, const struct sip_msg *msg,
                 char dst[17])
 {
-    uint64_t h = sv_hash(sv_make((const char *)r->tag_key,
-                                 sizeof(r->tag_key)));
+    uint64_t h = sv_hash(sv_make((const char *)r->tag_key, sizeof(r->tag_key)));
     h ^= sv_hash(msg->call_id);
     h = h * 0x9E3779B97F4A7C15ULL ^ sv_hash(msg->from.tag);
     snprintf(dst, 17, "%016llx", (unsigned long long)h);
@@ -101,20 +100,18 @@ static void count(_Atomic uint64_t *c)
 }
 
 static int respond(struct reg_registrar *r, const struct sip_msg *msg,
-                   const struct reg_origin *org, int status,
-                   const char *reason, struct buf *extra, struct buf *out)
+                   const struct reg_origin *org, int status, const char *reason,
+                   struct buf *extra, struct buf *out)
 {
     char tag[17];
     reg_to_tag(r, msg, tag);
-    return sip_build_response(out, msg, status, reason, sv_cstr(tag),
-                              org->ip, org->port,
-                              extra ? buf_sv(extra) : SV_NULL);
+    return sip_build_response(out, msg, status, reason, sv_cstr(tag), org->ip,
+                              org->port, extra ? buf_sv(extra) : SV_NULL);
 }
 
 static int refuse(struct reg_registrar *r, const struct sip_msg *msg,
-                  const struct reg_origin *org, int status,
-                  const char *reason, struct buf *extra, struct buf *out,
-                  struct reg_result *res)
+                  const struct reg_origin *org, int status, const char *reason,
+                  struct buf *extra, struct buf *out, struct reg_result *res)
 {
     res->outcome = REG_OUT_REFUSED;
     res->status = status;
@@ -127,8 +124,8 @@ static int refuse(struct reg_registrar *r, const struct sip_msg *msg,
  * §2.4: in order of preference). The opaque is derived from the nonce, so
  * two challenges differ only in those two values. */
 static int challenge(struct reg_registrar *r, const struct sip_msg *msg,
-                     const struct reg_origin *org, struct sv realm,
-                     bool stale, struct buf *out)
+                     const struct reg_origin *org, struct sv realm, bool stale,
+                     struct buf *out)
 {
     char nonce[NONCE_MAX];
     char opaque[17];
@@ -166,8 +163,8 @@ static bool find_credentials(const struct sip_msg *msg, struct sv realm,
                              struct sip_digest *dig, bool *malformed)
 {
     *malformed = false;
-    for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION);
-         h; h = sip_msg_hdr_next(msg, h)) {
+    for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION); h;
+         h = sip_msg_hdr_next(msg, h)) {
         struct sip_err err;
         struct sip_digest d;
         if (sip_parse_digest(h->value, &d, &err) != SIP_PARSE_OK) {
@@ -220,13 +217,11 @@ enum auth_verdict {
     AUTH_ERROR,
 };
 
-static enum auth_verdict authenticate(struct reg_registrar *r,
-                                      const struct sip_msg *msg,
-                                      const struct reg_origin *org,
-                                      struct sv domain,
-                                      const struct reg_lookup *lk,
-                                      struct reg_creds *creds,
-                                      struct reg_result *res)
+static enum auth_verdict
+authenticate(struct reg_registrar *r, const struct sip_msg *msg,
+             const struct reg_origin *org, struct sv domain,
+             const struct reg_lookup *lk, struct reg_creds *creds,
+             struct reg_result *res)
 {
     struct sip_digest dig;
     bool malformed;
@@ -259,8 +254,8 @@ static enum auth_verdict authenticate(struct reg_registrar *r,
         res->detail = "Digest uri does not match Request-URI";
         return AUTH_BAD_REQUEST;
     }
-    enum reg_nonce_res nr = reg_nonce_check(&r->nonce, dig.nonce, org->sa,
-                                            domain);
+    enum reg_nonce_res nr =
+        reg_nonce_check(&r->nonce, dig.nonce, org->sa, domain);
     if (nr == REG_NONCE_BAD) {
         res->detail = "nonce not issued to this source";
         return AUTH_FAILED;
@@ -272,17 +267,16 @@ static enum auth_verdict authenticate(struct reg_registrar *r,
         res->detail = "credential lookup failed";
         return AUTH_ERROR;
     }
-    const char *ha1 = known ? (alg == REG_DIGEST_SHA256 ? creds->ha1_sha256
-                                                        : creds->ha1_md5)
-                            : dummy_ha1;
+    const char *ha1 =
+        known ? (alg == REG_DIGEST_SHA256 ? creds->ha1_sha256 : creds->ha1_md5)
+              : dummy_ha1;
     struct sv ha1_sv = sv_make(ha1, reg_digest_hex_len(alg));
     if (strlen(ha1) < ha1_sv.len) {
         ha1_sv = sv_cstr(dummy_ha1);
         known = false;
     }
-    rc = reg_digest_verify(alg, ha1_sv, dig.nonce, dig.nc, dig.cnonce,
-                           dig.qop, msg->method_name, dig.uri, dig.response,
-                           0);
+    rc = reg_digest_verify(alg, ha1_sv, dig.nonce, dig.nc, dig.cnonce, dig.qop,
+                           msg->method_name, dig.uri, dig.response, 0);
     if (rc != 0 || !known) {
         res->detail = known ? "wrong password" : "unknown user";
         return AUTH_FAILED;
@@ -291,8 +285,7 @@ static enum auth_verdict authenticate(struct reg_registrar *r,
         res->detail = "stale nonce";
         return AUTH_STALE;
     }
-    if (reg_nc_check_and_update(r->nc, dig.nonce, nc,
-                                clock_wall_s(r->clock))
+    if (reg_nc_check_and_update(r->nc, dig.nonce, nc, clock_wall_s(r->clock))
         != REG_NC_OK) {
         res->detail = "nonce-count replayed";
         return AUTH_REPLAY;
@@ -328,12 +321,11 @@ static void append_date(struct buf *extra, int64_t now_s)
 /* Expiry of one contact: its param, else the Expires header, else the
  * tenant default; above the maximum it is lowered (RFC 3261 §10.3 step 7). */
 static uint32_t contact_expiry(const struct sip_contact *c, bool has_hdr,
-                               uint32_t hdr_expires,
-                               const struct reg_tenant *t)
+                               uint32_t hdr_expires, const struct reg_tenant *t)
 {
-    uint32_t e = c->has_expires ? c->expires_s
-                                : (has_hdr ? hdr_expires
-                                           : t->default_expires_s);
+    uint32_t e = c->has_expires
+                     ? c->expires_s
+                     : (has_hdr ? hdr_expires : t->default_expires_s);
     return e > t->max_expires_s ? t->max_expires_s : e;
 }
 
@@ -388,8 +380,8 @@ static int bind_contacts(struct reg_registrar *r, const struct sip_msg *msg,
     /* RFC 3261 §10.3 step 6: '*' only alone and with Expires: 0. */
     if (star && (n > 0 || !has_hdr || hdr_expires != 0)) {
         return refuse(r, msg, org, 400,
-                      "Contact * needs Expires: 0 and no other Contact",
-                      NULL, out, res);
+                      "Contact * needs Expires: 0 and no other Contact", NULL,
+                      out, res);
     }
 
     int64_t now_s = clock_wall_s(r->clock);
@@ -420,8 +412,7 @@ static int bind_contacts(struct reg_registrar *r, const struct sip_msg *msg,
         rc = refuse(r, msg, org, 400, "Out-of-order CSeq for this Call-ID",
                     NULL, out, res);
     } else if (lr != REG_LOC_OK || extra.err) {
-        rc = refuse(r, msg, org, 500, "Server Internal Error", NULL, out,
-                    res);
+        rc = refuse(r, msg, org, 500, "Server Internal Error", NULL, out, res);
     } else {
         append_date(&extra, now_s);
         res->outcome = REG_OUT_REGISTERED;
@@ -453,10 +444,10 @@ int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
     if (req) {
         struct buf extra;
         buf_init(&extra, 1024);
-        buf_printf(&extra, "Unsupported: %.*s\r\n",
-                   SV_FMT(sv_make(req->value.p,
-                                  req->value.len > 512 ? 512
-                                                       : req->value.len)));
+        buf_printf(
+            &extra, "Unsupported: %.*s\r\n",
+            SV_FMT(sv_make(req->value.p,
+                           req->value.len > 512 ? 512 : req->value.len)));
         int rc = refuse(r, msg, org, 420, "Bad Extension", &extra, out, res);
         buf_fini(&extra);
         return rc;
@@ -521,8 +512,8 @@ int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
         return refuse(r, msg, org, 403, "Forbidden: AOR is not yours", NULL,
                       out, res);
     }
-    int alen = snprintf(aor_buf + ulen, sizeof(aor_buf) - (size_t)ulen,
-                        "@%.*s", SV_FMT(domain));
+    int alen = snprintf(aor_buf + ulen, sizeof(aor_buf) - (size_t)ulen, "@%.*s",
+                        SV_FMT(domain));
     if (alen < 0 || (size_t)alen >= sizeof(aor_buf) - (size_t)ulen) {
         return refuse(r, msg, org, 400, "Bad To header", NULL, out, res);
     }

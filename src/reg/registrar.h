@@ -104,8 +104,8 @@ struct reg_origin {
  * 32 bytes lets nonces survive a restart; NULL picks a random one.
  */
 int reg_registrar_init(struct reg_registrar *r, struct reg_loc *loc,
-                       const struct sw_clock *clock,
-                       const uint8_t *nonce_key, uint32_t nonce_lifetime_s);
+                       const struct sw_clock *clock, const uint8_t *nonce_key,
+                       uint32_t nonce_lifetime_s);
 void reg_registrar_fini(struct reg_registrar *r);
 
 /*

@@ -191,8 +191,8 @@ static void append_top_via(struct buf *out, struct sv value,
 {
     bool fill_rport = via->has_rport && !via->rport_has_value && src_port;
     /* RFC 3581 §4: with rport, received is added even if sent-by matches */
-    bool add_received = src_ip.len
-                        && (fill_rport || !same_host(via->host, src_ip));
+    bool add_received =
+        src_ip.len && (fill_rport || !same_host(via->host, src_ip));
     const char *vend = value.p + value.len;
     const char *rend = via->raw.p + via->raw.len;
 

@@ -64,10 +64,10 @@ static bool is_sip_version(struct sv v)
     return d > p && d == end;
 }
 
-/* ---- start line ----------------------------------------------------------- */
+/* ---- start line -----------------------------------------------------------
+ */
 
-static void parse_request_line(struct pstate *st, const char *p,
-                               const char *ce)
+static void parse_request_line(struct pstate *st, const char *p, const char *ce)
 {
     struct sip_msg *msg = st->msg;
 
@@ -114,8 +114,7 @@ static void parse_request_line(struct pstate *st, const char *p,
     }
 }
 
-static void parse_status_line(struct pstate *st, const char *p,
-                              const char *ce)
+static void parse_status_line(struct pstate *st, const char *p, const char *ce)
 {
     struct sip_msg *msg = st->msg;
 
@@ -147,7 +146,8 @@ static void parse_status_line(struct pstate *st, const char *p,
     msg->reason = sip_sv(r, ce);
 }
 
-/* ---- headers every transaction needs --------------------------------------- */
+/* ---- headers every transaction needs ---------------------------------------
+ */
 
 /* callid = word [ "@" word ] */
 static bool call_id_ok(struct sv v)
@@ -410,7 +410,8 @@ static const char *parse_headers(struct pstate *st, const char *p,
     }
 }
 
-/* ---- sip_msg_parse ----------------------------------------------------------- */
+/* ---- sip_msg_parse
+ * ----------------------------------------------------------- */
 
 static void check_required(struct pstate *st, const char *at)
 {
@@ -432,8 +433,7 @@ static void check_required(struct pstate *st, const char *at)
     if (!st->have_cseq) {
         fail(st, at, "Missing CSeq header", 400);
     }
-    if (msg->is_request && msg->cseq.method_name.len
-        && msg->method_name.len
+    if (msg->is_request && msg->cseq.method_name.len && msg->method_name.len
         && !sv_eq(msg->cseq.method_name, msg->method_name)) {
         /* RFC 3261 §8.1.1.5: the CSeq method MUST match the request's. */
         fail(st, msg->cseq.method_name.p, "CSeq method mismatch", 400);
@@ -443,6 +443,7 @@ static void check_required(struct pstate *st, const char *at)
 enum sip_parse_res sip_msg_parse(struct sip_msg *msg, struct sv raw,
                                  struct sip_err *err)
 {
+    raw = sip_sv_safe(raw);
     struct pstate st = { .msg = msg, .base = raw.p, .err = err };
     const char *p = raw.p;
     const char *end = raw.p + raw.len;
@@ -510,7 +511,8 @@ enum sip_parse_res sip_msg_parse(struct sip_msg *msg, struct sv raw,
     return SIP_PARSE_BAD;
 }
 
-/* ---- stream framing ---------------------------------------------------------- */
+/* ---- stream framing
+ * ---------------------------------------------------------- */
 
 static enum sip_parse_res frame_bad(struct sip_err *err, size_t off,
                                     const char *reason, int status)
@@ -524,9 +526,8 @@ static enum sip_parse_res frame_bad(struct sip_err *err, size_t off,
  * empty line). Returns 0, or a frame error.
  */
 static enum sip_parse_res frame_content_length(const char *p,
-                                               const char *hdr_end,
-                                               size_t base, size_t *cl,
-                                               struct sip_err *err)
+                                               const char *hdr_end, size_t base,
+                                               size_t *cl, struct sip_err *err)
 {
     const char *start = p;
     bool found = false;
@@ -556,8 +557,7 @@ static enum sip_parse_res frame_content_length(const char *p,
             q++;
         }
         if (q < le && *q == ':'
-            && sip_hdr_id_from_name(sip_sv(ls, ne))
-                   == SIP_HDR_CONTENT_LENGTH) {
+            && sip_hdr_id_from_name(sip_sv(ls, ne)) == SIP_HDR_CONTENT_LENGTH) {
             uint32_t x;
             size_t off = base + (size_t)(ls - start);
             if (sip_lex_u32(sv_trim(sip_sv(q + 1, le)), UINT32_MAX, true, &x)
@@ -565,8 +565,8 @@ static enum sip_parse_res frame_content_length(const char *p,
                 return frame_bad(err, off, "Bad Content-Length header", 400);
             }
             if (found && x != v) {
-                return frame_bad(err, off,
-                                 "Conflicting Content-Length headers", 400);
+                return frame_bad(err, off, "Conflicting Content-Length headers",
+                                 400);
             }
             if (x > SIP_MAX_BODY_LEN) {
                 return frame_bad(err, off, "Content-Length too large", 413);
@@ -589,6 +589,7 @@ enum sip_parse_res sip_msg_frame_resume(struct sip_frame_state *fs,
                                         struct sv data, size_t *skip,
                                         size_t *frame_len, struct sip_err *err)
 {
+    data = sip_sv_safe(data);
     size_t s = 0;
 
     *frame_len = 0;
@@ -661,7 +662,8 @@ enum sip_parse_res sip_msg_frame(struct sv data, size_t *skip,
     return sip_msg_frame_resume(&fs, data, skip, frame_len, err);
 }
 
-/* ---- Expires ------------------------------------------------------------------ */
+/* ---- Expires
+ * ------------------------------------------------------------------ */
 
 int sip_msg_expires(const struct sip_msg *msg, uint32_t *expires_s)
 {

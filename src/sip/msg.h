@@ -90,12 +90,12 @@ enum sip_hdr_id {
     SIP_HDR_REASON,
     /* Added after the first API freeze; compact forms in brackets. */
     SIP_HDR_ACCEPT,
-    SIP_HDR_ALLOW_EVENTS, /* u */
-    SIP_HDR_REFER_TO,     /* r */
-    SIP_HDR_REFERRED_BY,  /* b */
-    SIP_HDR_SESSION_EXPIRES, /* x */
-    SIP_HDR_ACCEPT_CONTACT,  /* a */
-    SIP_HDR_REJECT_CONTACT,  /* j */
+    SIP_HDR_ALLOW_EVENTS,        /* u */
+    SIP_HDR_REFER_TO,            /* r */
+    SIP_HDR_REFERRED_BY,         /* b */
+    SIP_HDR_SESSION_EXPIRES,     /* x */
+    SIP_HDR_ACCEPT_CONTACT,      /* a */
+    SIP_HDR_REJECT_CONTACT,      /* j */
     SIP_HDR_REQUEST_DISPOSITION, /* d */
     SIP_HDR_IDENTITY,            /* y */
     SIP_HDR_CONTENT_DISPOSITION,
@@ -127,7 +127,7 @@ struct sip_uri {
     struct sv scheme_name; /* as received */
     struct sv user;        /* still %-escaped; empty when absent */
     struct sv password;
-    struct sv host;        /* IPv6 references keep their brackets */
+    struct sv host; /* IPv6 references keep their brackets */
     bool host_is_ipv6;
     bool has_port;
     uint16_t port;
@@ -207,14 +207,14 @@ struct sip_msg {
     unsigned n_hdrs;
 
     /* Parsed at sip_msg_parse time (every transaction needs them). */
-    struct sip_via via;          /* topmost Via entry */
-    unsigned n_via;              /* Via entries in the message */
-    struct sip_nameaddr from;    /* with tag */
-    struct sip_nameaddr to;      /* tag may be empty */
+    struct sip_via via;       /* topmost Via entry */
+    unsigned n_via;           /* Via entries in the message */
+    struct sip_nameaddr from; /* with tag */
+    struct sip_nameaddr to;   /* tag may be empty */
     struct sv call_id;
     struct sip_cseq cseq;
-    int max_forwards;            /* -1 when absent */
-    size_t content_length;       /* bytes; body.len when the header is absent */
+    int max_forwards;      /* -1 when absent */
+    size_t content_length; /* bytes; body.len when the header is absent */
     struct sv body;
 };
 
@@ -265,8 +265,7 @@ struct sip_frame_state {
 };
 enum sip_parse_res sip_msg_frame_resume(struct sip_frame_state *st,
                                         struct sv data, size_t *skip,
-                                        size_t *frame_len,
-                                        struct sip_err *err);
+                                        size_t *frame_len, struct sip_err *err);
 
 /* First header with 'id', or NULL. Linear in n_hdrs. */
 const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
@@ -290,7 +289,11 @@ const char *sip_hdr_name(enum sip_hdr_id id);
  * Iterate over Contact entries across all Contact headers and comma-separated
  * values. Set it->hdr = NULL and it->pos = 0 before the first call. Returns
  * SIP_PARSE_OK with *out filled, SIP_PARSE_AGAIN when there are no more
- * entries, SIP_PARSE_BAD on a malformed entry ('err' filled).
+ * entries, SIP_PARSE_BAD on a malformed entry ('err' filled, offset from
+ * msg->raw.p). "*" is returned with out->star set and must stand alone in
+ * its header; an addr-spec Contact (no <>) may not carry '?' headers (RFC
+ * 3261 §20). Contact expires values above UINT32_MAX clamp; q must be a
+ * qvalue. Views in *out point into the message.
  */
 struct sip_contact_iter {
     const struct sip_hdr *hdr;

@@ -13,6 +13,7 @@
 enum sip_parse_res sip_parse_cseq(struct sv in, struct sip_cseq *cseq,
                                   struct sip_err *err)
 {
+    in = sip_sv_safe(in);
     const char *end = in.p + in.len;
     const char *p = sip_lex_lws(in.p, end);
 

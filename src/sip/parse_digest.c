@@ -40,8 +40,8 @@ static const char *const param_names[D_COUNT_] = {
     [D_USERHASH] = "userhash", [D_STALE] = "stale",
 };
 
-static enum sip_parse_res bad(struct sip_err *err, struct sv in,
-                              const char *at, const char *reason)
+static enum sip_parse_res bad(struct sip_err *err, struct sv in, const char *at,
+                              const char *reason)
 {
     sip_err_set(err, (size_t)(at - in.p), reason, 400);
     return SIP_PARSE_BAD;
@@ -121,6 +121,7 @@ static bool store(struct sip_digest *dig, int idx, struct sv v)
 enum sip_parse_res sip_parse_digest(struct sv in, struct sip_digest *dig,
                                     struct sip_err *err)
 {
+    in = sip_sv_safe(in);
     const char *end = in.p + in.len;
     const char *p = sip_lex_lws(in.p, end);
     unsigned seen = 0;

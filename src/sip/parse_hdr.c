@@ -137,11 +137,11 @@ static bool is_name(struct sv name, enum sip_hdr_id id)
     return true;
 }
 
-#define TRY(id)                                                                \
-    do {                                                                       \
-        if (is_name(name, (id))) {                                             \
-            return (id);                                                       \
-        }                                                                      \
+#define TRY(id)                    \
+    do {                           \
+        if (is_name(name, (id))) { \
+            return (id);           \
+        }                          \
     } while (0)
 
 enum sip_hdr_id sip_hdr_id_from_name(struct sv name)
@@ -241,8 +241,7 @@ enum sip_hdr_id sip_hdr_id_from_name(struct sv name)
 
 /* ---- lookups over a parsed message -------------------------------------- */
 
-const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg,
-                                  enum sip_hdr_id id)
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdr_id id)
 {
     for (unsigned i = 0; i < msg->n_hdrs; i++) {
         if (msg->hdrs[i].id == id) {
@@ -258,8 +257,7 @@ const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg,
     if (!prev || prev < msg->hdrs || prev >= msg->hdrs + msg->n_hdrs) {
         return NULL;
     }
-    for (const struct sip_hdr *h = prev + 1; h < msg->hdrs + msg->n_hdrs;
-         h++) {
+    for (const struct sip_hdr *h = prev + 1; h < msg->hdrs + msg->n_hdrs; h++) {
         if (h->id == prev->id
             && (h->id != SIP_HDR_OTHER || sv_eq_nocase(h->name, prev->name))) {
             return h;
@@ -285,7 +283,8 @@ const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *msg,
     return NULL;
 }
 
-/* ---- methods -------------------------------------------------------------- */
+/* ---- methods --------------------------------------------------------------
+ */
 
 static const char *const method_names[] = {
     [SIP_METHOD_UNKNOWN] = NULL,
@@ -318,11 +317,11 @@ static bool is_method(struct sv name, enum sip_method m)
     return memcmp(name.p, method_names[m], name.len) == 0;
 }
 
-#define TRYM(m)                                                                \
-    do {                                                                       \
-        if (is_method(name, (m))) {                                            \
-            return (m);                                                        \
-        }                                                                      \
+#define TRYM(m)                     \
+    do {                            \
+        if (is_method(name, (m))) { \
+            return (m);             \
+        }                           \
     } while (0)
 
 enum sip_method sip_method_from_sv(struct sv name)

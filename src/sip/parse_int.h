@@ -66,6 +66,13 @@ static inline struct sv sip_sv(const char *p, const char *end)
     return sv_make(p, (size_t)(end - p));
 }
 
+/* A view safe for pointer arithmetic: SV_NULL becomes an empty string (NULL
+ * + 0 is undefined behaviour). Public entry points call it first. */
+static inline struct sv sip_sv_safe(struct sv v)
+{
+    return v.p ? v : sv_make("", 0);
+}
+
 /* Fill 'err' (may be NULL). 'off' is relative to the parser's input. */
 void sip_err_set(struct sip_err *err, size_t off, const char *reason,
                  int status);

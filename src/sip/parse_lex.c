@@ -13,66 +13,62 @@
 
 /* ---- character classes (computed at compile time) ---------------------- */
 
-#define ALPHA_(c)  (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
-#define DIGIT_(c)  ((c) >= '0' && (c) <= '9')
-#define ALNUM_(c)  (ALPHA_(c) || DIGIT_(c))
-#define HEX_(c)    (DIGIT_(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
-#define TOKX_(c)                                                               \
-    ((c) == '-' || (c) == '.' || (c) == '!' || (c) == '%' || (c) == '*'        \
+#define ALPHA_(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define DIGIT_(c) ((c) >= '0' && (c) <= '9')
+#define ALNUM_(c) (ALPHA_(c) || DIGIT_(c))
+#define HEX_(c) \
+    (DIGIT_(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define TOKX_(c)                                                        \
+    ((c) == '-' || (c) == '.' || (c) == '!' || (c) == '%' || (c) == '*' \
      || (c) == '_' || (c) == '+' || (c) == '`' || (c) == '\'' || (c) == '~')
-#define WORDX_(c)                                                              \
-    ((c) == '(' || (c) == ')' || (c) == '<' || (c) == '>' || (c) == ':'        \
-     || (c) == '\\' || (c) == '"' || (c) == '/' || (c) == '[' || (c) == ']'    \
+#define WORDX_(c)                                                           \
+    ((c) == '(' || (c) == ')' || (c) == '<' || (c) == '>' || (c) == ':'     \
+     || (c) == '\\' || (c) == '"' || (c) == '/' || (c) == '[' || (c) == ']' \
      || (c) == '?' || (c) == '{' || (c) == '}')
-#define MARK_(c)                                                               \
-    ((c) == '-' || (c) == '_' || (c) == '.' || (c) == '!' || (c) == '~'        \
+#define MARK_(c)                                                        \
+    ((c) == '-' || (c) == '_' || (c) == '.' || (c) == '!' || (c) == '~' \
      || (c) == '*' || (c) == '\'' || (c) == '(' || (c) == ')')
-#define USERX_(c)                                                              \
-    ((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ','        \
+#define USERX_(c)                                                       \
+    ((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',' \
      || (c) == ';' || (c) == '?' || (c) == '/')
-#define PASSX_(c)                                                              \
+#define PASSX_(c) \
     ((c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',')
-#define PARAMX_(c)                                                             \
-    ((c) == '[' || (c) == ']' || (c) == '/' || (c) == ':' || (c) == '&'        \
+#define PARAMX_(c)                                                      \
+    ((c) == '[' || (c) == ']' || (c) == '/' || (c) == ':' || (c) == '&' \
      || (c) == '+' || (c) == '$')
-#define HNVX_(c)                                                               \
-    ((c) == '[' || (c) == ']' || (c) == '/' || (c) == '?' || (c) == ':'        \
+#define HNVX_(c)                                                        \
+    ((c) == '[' || (c) == ']' || (c) == '/' || (c) == '?' || (c) == ':' \
      || (c) == '+' || (c) == '$')
-#define RESERVED_(c)                                                           \
-    ((c) == ';' || (c) == '/' || (c) == '?' || (c) == ':' || (c) == '@'        \
+#define RESERVED_(c)                                                    \
+    ((c) == ';' || (c) == '/' || (c) == '?' || (c) == ':' || (c) == '@' \
      || (c) == '&' || (c) == '=' || (c) == '+' || (c) == '$' || (c) == ',')
 
-#define CLS(c)                                                                 \
-    (uint16_t)((ALPHA_(c) ? SIP_C_ALPHA : 0u) | (DIGIT_(c) ? SIP_C_DIGIT : 0u) \
-               | (HEX_(c) ? SIP_C_HEX : 0u)                                    \
-               | (ALNUM_(c) || TOKX_(c) ? SIP_C_TOKEN : 0u)                    \
-               | (ALNUM_(c) || TOKX_(c) || WORDX_(c) ? SIP_C_WORD : 0u)        \
-               | (ALNUM_(c) || MARK_(c) ? SIP_C_UNRESERVED : 0u)               \
-               | (USERX_(c) ? SIP_C_USER : 0u)                                 \
-               | (PASSX_(c) ? SIP_C_PASS : 0u)                                 \
-               | (PARAMX_(c) ? SIP_C_PARAM : 0u)                               \
-               | (HNVX_(c) ? SIP_C_HNV : 0u)                                   \
-               | (ALNUM_(c) || (c) == '-' || (c) == '.' || (c) == '_'          \
-                      ? SIP_C_HOST                                             \
-                      : 0u)                                                    \
-               | (ALNUM_(c) || (c) == '+' || (c) == '-' || (c) == '.'          \
-                      ? SIP_C_SCHEME                                           \
-                      : 0u)                                                    \
-               | (ALNUM_(c) || MARK_(c) || RESERVED_(c) || (c) == '['          \
-                          || (c) == ']' || (c) == '#'                          \
-                      ? SIP_C_URIC                                             \
-                      : 0u)                                                    \
-               | ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n'      \
-                      ? SIP_C_WS                                               \
-                      : 0u)                                                    \
-               | (ALNUM_(c) || TOKX_(c) || (c) == ':' || (c) == '['            \
-                          || (c) == ']'                                        \
-                      ? SIP_C_GENVAL                                           \
-                      : 0u))
+#define CLS(c)                                                                \
+    (uint16_t)(                                                               \
+        (ALPHA_(c) ? SIP_C_ALPHA : 0u) | (DIGIT_(c) ? SIP_C_DIGIT : 0u)       \
+        | (HEX_(c) ? SIP_C_HEX : 0u)                                          \
+        | (ALNUM_(c) || TOKX_(c) ? SIP_C_TOKEN : 0u)                          \
+        | (ALNUM_(c) || TOKX_(c) || WORDX_(c) ? SIP_C_WORD : 0u)              \
+        | (ALNUM_(c) || MARK_(c) ? SIP_C_UNRESERVED : 0u)                     \
+        | (USERX_(c) ? SIP_C_USER : 0u) | (PASSX_(c) ? SIP_C_PASS : 0u)       \
+        | (PARAMX_(c) ? SIP_C_PARAM : 0u) | (HNVX_(c) ? SIP_C_HNV : 0u)       \
+        | (ALNUM_(c) || (c) == '-' || (c) == '.' || (c) == '_' ? SIP_C_HOST   \
+                                                               : 0u)          \
+        | (ALNUM_(c) || (c) == '+' || (c) == '-' || (c) == '.' ? SIP_C_SCHEME \
+                                                               : 0u)          \
+        | (ALNUM_(c) || MARK_(c) || RESERVED_(c) || (c) == '[' || (c) == ']'  \
+                   || (c) == '#'                                              \
+               ? SIP_C_URIC                                                   \
+               : 0u)                                                          \
+        | ((c) == ' ' || (c) == '\t' || (c) == '\r' || (c) == '\n' ? SIP_C_WS \
+                                                                   : 0u)      \
+        | (ALNUM_(c) || TOKX_(c) || (c) == ':' || (c) == '[' || (c) == ']'    \
+               ? SIP_C_GENVAL                                                 \
+               : 0u))
 
-#define R4(b)   CLS(b), CLS((b) + 1), CLS((b) + 2), CLS((b) + 3)
-#define R16(b)  R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
-#define R64(b)  R16(b), R16((b) + 16), R16((b) + 32), R16((b) + 48)
+#define R4(b)  CLS(b), CLS((b) + 1), CLS((b) + 2), CLS((b) + 3)
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+#define R64(b) R16(b), R16((b) + 16), R16((b) + 32), R16((b) + 48)
 
 const uint16_t sip_cls[256] = { R64(0), R64(64), R64(128), R64(192) };
 
@@ -176,14 +172,14 @@ static const char *lex_param(const char *p, const char *end, bool lenient,
     return q;
 }
 
-const char *sip_lex_param(const char *p, const char *end,
-                          struct sip_param *out)
+const char *sip_lex_param(const char *p, const char *end, struct sip_param *out)
 {
     return lex_param(p, end, false, out);
 }
 
 bool sip_param_find(struct sv params, struct sv name, struct sv *value)
 {
+    params = sip_sv_safe(params);
     const char *p = params.p;
     const char *end = params.p + params.len;
     struct sip_param prm;

@@ -13,8 +13,7 @@
 
 #include "sip/parse_int.h"
 
-static enum sip_parse_res bad(struct sip_err *err, struct sv in,
-                              const char *at)
+static enum sip_parse_res bad(struct sip_err *err, struct sv in, const char *at)
 {
     sip_err_set(err, (size_t)(at - in.p), "Bad name-addr", 400);
     return SIP_PARSE_BAD;
@@ -57,6 +56,7 @@ enum sip_parse_res sip_lex_nameaddr(struct sv in, size_t *pos, bool list,
                                     struct sip_nameaddr *na,
                                     struct sip_err *err)
 {
+    in = sip_sv_safe(in);
     const char *end = in.p + in.len;
     const char *p = sip_lex_lws(in.p + *pos, end);
     struct sip_err uerr;
@@ -177,8 +177,7 @@ static enum sip_parse_res contact_params(struct sip_contact *c,
         }
         if (sv_eq_cstr_nocase(prm.name, "expires")) {
             /* RFC 3261 §20.10 delta-seconds; huge values clamp. */
-            if (sip_lex_u32(prm.value, UINT32_MAX, true, &c->expires_s)
-                != 0) {
+            if (sip_lex_u32(prm.value, UINT32_MAX, true, &c->expires_s) != 0) {
                 sip_err_set(err, base + (size_t)(p - c->na.params.p),
                             "Bad Contact expires", 400);
                 return SIP_PARSE_BAD;
@@ -252,8 +251,7 @@ enum sip_parse_res sip_msg_next_contact(const struct sip_msg *msg,
         if (sip_lex_nameaddr(v, &pos, true, &out->na, &e) != SIP_PARSE_OK) {
             return contact_bad(err, base + e.offset);
         }
-        size_t poff = out->na.params.len ? (size_t)(out->na.params.p - v.p)
-                                         : 0;
+        size_t poff = out->na.params.len ? (size_t)(out->na.params.p - v.p) : 0;
         if (contact_params(out, err, base + poff) != SIP_PARSE_OK) {
             return SIP_PARSE_BAD;
         }

@@ -12,8 +12,7 @@
 
 #include "sip/parse_int.h"
 
-static enum sip_parse_res bad(struct sip_err *err, struct sv in,
-                              const char *at)
+static enum sip_parse_res bad(struct sip_err *err, struct sv in, const char *at)
 {
     sip_err_set(err, (size_t)(at - in.p), "Bad URI", 400);
     return SIP_PARSE_BAD;
@@ -72,6 +71,7 @@ static bool uri_headers(const char *p, const char *end)
 enum sip_parse_res sip_parse_uri(struct sv in, struct sip_uri *uri,
                                  struct sip_err *err)
 {
+    in = sip_sv_safe(in);
     const char *p = in.p;
     const char *end = in.p + in.len;
 

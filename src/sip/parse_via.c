@@ -11,8 +11,7 @@
 
 #include "sip/parse_int.h"
 
-static enum sip_parse_res bad(struct sip_err *err, struct sv in,
-                              const char *at)
+static enum sip_parse_res bad(struct sip_err *err, struct sv in, const char *at)
 {
     sip_err_set(err, (size_t)(at - in.p), "Bad Via header", 400);
     return SIP_PARSE_BAD;
@@ -82,6 +81,7 @@ static bool via_param(struct sip_via *via, const struct sip_param *prm)
 enum sip_parse_res sip_parse_via(struct sv in, struct sip_via *via,
                                  struct sv *rest, struct sip_err *err)
 {
+    in = sip_sv_safe(in);
     const char *end = in.p + in.len;
     const char *p = sip_lex_lws(in.p, end);
     const char *start = p;

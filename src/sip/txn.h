@@ -29,7 +29,7 @@
 #define SIP_TXN_T2_MS           4000
 #define SIP_TXN_T4_MS           5000
 #define SIP_TXN_TIMER_D_MS      32000
-#define SIP_TXN_MAX_ENTRIES     (1u << 18)
+#define SIP_TXN_MAX_ENTRIES     (1u << 19) /* 15,000/s x Timer J (32 s) */
 #define SIP_TXN_MAX_ENTRIES_CAP (1u << 24)
 
 struct sip_txn;
@@ -112,7 +112,7 @@ struct sip_txn_config {
     uint32_t t1_ms;        /* RTT estimate, Timer A/E/G start, 64*T1 */
     uint32_t t2_ms;        /* cap on non-INVITE and response retransmits */
     uint32_t t4_ms;        /* Timer I and K on unreliable transports */
-    uint32_t timer_d_ms;   /* INVITE client, unreliable (>= 32 s) */
+    uint32_t timer_d_ms;   /* INVITE client, unreliable; RFC: >= 32 s */
     uint32_t max_entries;  /* live transactions, server plus client */
     bool rfc6026_accepted; /* INVITE server: Accepted state after 2xx */
     uint8_t hash_key[16];  /* SipHash key; all zero: random at init */
@@ -233,7 +233,7 @@ int sip_txn_server_respond(struct sip_txn *txn, int status, const char *bytes,
 struct sip_txn *sip_txn_server_find(struct sip_txn_table *t,
                                     const struct sip_txn_key *key);
 
-/* The INVITE server transaction a CANCEL with 'cancel_key' targets. */
+/* The INVITE server transaction that a CANCEL with 'key' targets. */
 struct sip_txn *sip_txn_server_find_invite(struct sip_txn_table *t,
                                            const struct sip_txn_key *key);
 

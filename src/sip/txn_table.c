@@ -286,7 +286,8 @@ static int heap_reserve(struct sip_txn_table *t, uint64_t need)
     if (cap > t->cfg.max_entries) {
         cap = t->cfg.max_entries;
     }
-    struct sip_txn **h = realloc(t->heap, (size_t)cap * sizeof(*h));
+    struct sip_txn **h =
+        realloc(t->heap, (size_t)cap * sizeof(struct sip_txn *));
     if (h == NULL) {
         return -ENOMEM;
     }
@@ -462,7 +463,7 @@ int sip_txn_table_init(struct sip_txn_table *t,
     while (n < cfg->max_entries) {
         n *= 2;
     }
-    t->buckets = calloc(n, sizeof(*t->buckets));
+    t->buckets = calloc(n, sizeof(struct sip_txn *));
     if (t->buckets == NULL) {
         return -ENOMEM;
     }

@@ -133,7 +133,7 @@ int store_lower_copy(const char *src, char *dst, size_t cap)
     }
     for (size_t i = 0; i < n; i++) {
         char c = src[i];
-        dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        dst[i] = (char)((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
     }
     dst[n] = '\0';
     return 0;

@@ -146,7 +146,7 @@ int store_user_add(struct store *st, int64_t tenant_id, const char *ext,
                    const char *sip_password, int64_t *id)
 {
     char domain[STORE_DOMAIN_MAX + 1];
-    struct sealed_ha1 h;
+    struct sealed_ha1 h = { 0 };
     struct store_tx tx;
     const char *why = NULL;
 
@@ -322,7 +322,7 @@ int store_user_set(struct store *st, int64_t user_id,
 {
     char ext[STORE_EXT_MAX + 1];
     char domain[STORE_DOMAIN_MAX + 1];
-    struct sealed_ha1 h;
+    struct sealed_ha1 h = { 0 };
     struct store_tx tx;
     const char *why = NULL;
 

@@ -11,6 +11,7 @@ TLS (SIPp 3.6.1 in Debian is built without TLS):
 
   sipclient.py bulk-register --transport tls --server 127.0.0.1:5061 \
       --csv users.csv [--connections 4] [--expires 3600]
+  sipwarden reg list --json | sipclient.py reg-json   # normalised array
 
 The CSV is the SIPp injection file written by lib.sh make_users (first line
 SEQUENTIAL, then EXT;[authentication username=EXT password=PW];DOMAIN).
@@ -18,6 +19,7 @@ SEQUENTIAL, then EXT;[authentication username=EXT password=PW];DOMAIN).
 
 import argparse
 import hashlib
+import json
 import re
 import secrets
 import socket
@@ -326,6 +328,35 @@ class Client:
         return self.transact(data, branch), ch, cseq + 1
 
 
+# --- reg list --json ----------------------------------------------------------
+
+
+def reg_rows(text, notes=None):
+    """Bindings from `sipwarden reg list --json` output, as a list of dicts
+    with at least aor, contact and expires. The agreed form is a JSON array
+    of such objects. Tolerated, with a note appended to 'notes': an object
+    {"registrations": [...]}, and "expires_at" (epoch) / "expires_in" (s)
+    instead of "expires" (expires then holds the epoch expiry)."""
+    doc = json.loads(text)
+    if isinstance(doc, dict) and isinstance(doc.get("registrations"), list):
+        if notes is not None:
+            notes.append("reg list --json is an object with 'registrations',"
+                         " not the agreed JSON array")
+        doc = doc["registrations"]
+    if not isinstance(doc, list):
+        raise SipError("reg list --json is not an array: %.200s" % text)
+    for r in doc:
+        if "expires" not in r and "expires_at" in r:
+            if notes is not None and not any("expires_at" in n for n in notes):
+                notes.append("bindings carry expires_at/expires_in, not the "
+                             "agreed 'expires'")
+            r["expires"] = r["expires_at"]
+        for k in ("aor", "contact", "expires"):
+            if k not in r:
+                raise SipError("binding without %s: %r" % (k, r))
+    return doc
+
+
 # --- bulk registration --------------------------------------------------------
 
 
@@ -407,9 +438,23 @@ def main():
     p.add_argument("--expires", type=int, default=3600)
     p.add_argument("--cafile", help="verify the server against this CA")
     p.add_argument("--timeout", type=float, default=120.0)
+    p = sub.add_parser("reg-json", help="normalise reg list --json (stdin)")
+    p.add_argument("--notes", help="append interface notes to this file")
     args = ap.parse_args()
     if args.cmd == "bulk-register":
         return bulk_register(args)
+    if args.cmd == "reg-json":
+        notes = []
+        try:
+            rows = reg_rows(sys.stdin.read(), notes)
+        except (ValueError, SipError) as e:
+            print("reg-json: %s" % e, file=sys.stderr)
+            return 1
+        if notes and args.notes:
+            with open(args.notes, "a") as f:
+                f.write("".join(n + "\n" for n in notes))
+        print(json.dumps(rows))
+        return 0
     return 2
 
 

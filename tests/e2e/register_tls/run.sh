@@ -11,8 +11,10 @@ start_daemon
 make_users "$N"
 cert="$SW_DATA_DIR/tls/cert.pem"
 [ -s "$cert" ] || fail "no self-signed certificate at $cert"
-assert_ok "TLS bulk registration" timeout 300 "$SW_PY" "$SW_SIPCLIENT" \
-    bulk-register --transport tls --server "$SW_HOST:$SW_TLS_PORT" \
-    --csv "$SW_E2E_DIR/users.csv" --connections 4 --cafile "$cert"
+out=$(timeout 300 "$SW_PY" "$SW_SIPCLIENT" bulk-register --transport tls \
+    --server "$SW_HOST:$SW_TLS_PORT" --csv "$SW_E2E_DIR/users.csv" \
+    --connections 4 --cafile "$cert" 2>&1) \
+    || fail "TLS bulk registration failed: $(printf '%s' "$out" | tail -n 20)"
+log "$out"
 assert_eq "$(reg_count)" "$N" "bindings after TLS registration"
 stop_daemon

@@ -5,10 +5,11 @@
 source "$SW_E2E_ROOT/lib.sh"
 
 N=1000
+sipp_compatible_digest
 start_daemon
 make_users "$N"
 run_sipp register-udp "$SW_E2E_ROOT/scenarios/register_auth.xml" u1 \
-    "$SW_UDP_PORT" -inf "$SW_E2E_DIR/users.csv" -key expires 3600 \
+    "$SW_UDP_PORT" -inf "$SW_E2E_DIR/users.csv" \
     -m "$N" -r 200 -l 100 -recv_timeout 10000
 assert_eq "$(reg_count)" "$N" "bindings after UDP registration"
 stop_daemon

@@ -16,13 +16,11 @@ static void to_u64_bounds(void **state)
     uint64_t v = 7;
     assert_int_equal(sv_to_u64(SV_LIT("4294967295"), UINT32_MAX, &v), 0);
     assert_int_equal(v, UINT32_MAX);
-    assert_int_equal(sv_to_u64(SV_LIT("4294967296"), UINT32_MAX, &v),
-                     -ERANGE);
+    assert_int_equal(sv_to_u64(SV_LIT("4294967296"), UINT32_MAX, &v), -ERANGE);
     assert_int_equal(sv_to_u64(SV_LIT("-1"), UINT32_MAX, &v), -EINVAL);
     assert_int_equal(sv_to_u64(SV_LIT(""), UINT32_MAX, &v), -EINVAL);
-    assert_int_equal(sv_to_u64(SV_LIT("99999999999999999999999"), UINT64_MAX,
-                               &v),
-                     -ERANGE);
+    assert_int_equal(
+        sv_to_u64(SV_LIT("99999999999999999999999"), UINT64_MAX, &v), -ERANGE);
 }
 
 static void contains_nocase(void **state)

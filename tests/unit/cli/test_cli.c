@@ -78,7 +78,10 @@ static int cli(struct fx *fx, ...)
     FILE *out = open_memstream(&fx->out, &fx->out_len);
     FILE *err = open_memstream(&fx->err, &fx->err_len);
     const char *in_text = fx->stdin_text ? fx->stdin_text : "";
-    FILE *in = fmemopen((void *)(uintptr_t)in_text, strlen(in_text) + 1, "r");
+    /* Exactly the text (a NUL read as a line would be refused); fmemopen
+     * wants a size of at least 1. */
+    size_t in_len = strlen(in_text);
+    FILE *in = fmemopen((void *)(uintptr_t)in_text, in_len ? in_len : 1, "r");
     assert_non_null(out);
     assert_non_null(err);
     assert_non_null(in);
@@ -394,6 +397,163 @@ static void store_errors_are_reported(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* user import                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Write 'text' to a file 'name' in the test's temp dir; path in 'path'. */
+static void write_file(const struct fx *fx, const char *name, const char *text,
+                       char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", fx->dir.path, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The HA1-SHA256 stored for ext@example.com is that of 'pw'. */
+static void creds_are(const struct fx *fx, const char *ext, const char *pw)
+{
+    struct store *st = NULL;
+    struct store_creds c;
+    char in[256];
+    char want[65];
+    char err[512];
+
+    assert_int_equal(store_open(fx->data_dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(store_user_get_creds(st, "example.com", ext, &c), 0);
+    store_close(st);
+    snprintf(in, sizeof(in), "%s:example.com:%s", ext, pw);
+    ha1_sha256(in, want);
+    assert_string_equal(c.ha1_sha256, want);
+}
+
+static void user_import_from_file(void **state)
+{
+    struct fx *fx = *state;
+    char path[512];
+    char pw[32];
+
+    assert_int_equal(cli(fx, "tenant", "add", "example.com", NULL), 0);
+    write_file(fx, "users.csv",
+               "# ext,password,role,name,email\n"
+               "\n"
+               "1000,Correct-Horse-9,admin,\"Doe, Jane\",jane@example.com\r\n"
+               "1001,\n"
+               "   \n"
+               "1002,,international,Bob\n"
+               "1003,\"Quoted,\"\"Horse\"\"-8\"\n",
+               path, sizeof(path));
+    assert_int_equal(cli(fx, "user", "import", "example.com", path, NULL), 0);
+    assert_string_equal(fx->err, "");
+    has(fx->out, "imported 4 users into example.com\n");
+    lacks(fx->out, "Correct-Horse-9");
+    /* Generated passwords, one "ext,password" line each. */
+    const char *g = strstr(fx->out, "\n1001,");
+    assert_non_null(g);
+    g += 6;
+    assert_int_equal(strcspn(g, "\n"), 20);
+    memcpy(pw, g, 20);
+    pw[20] = '\0';
+    creds_are(fx, "1001", pw);
+    g = strstr(fx->out, "\n1002,");
+    assert_non_null(g);
+    assert_int_equal(strcspn(g + 6, "\n"), 20);
+    lacks(fx->out, "1000,");
+    lacks(fx->out, "1003,");
+    creds_are(fx, "1000", "Correct-Horse-9");
+    creds_are(fx, "1003", "Quoted,\"Horse\"-8");
+
+    assert_int_equal(cli(fx, "user", "list", "example.com", NULL), 0);
+    has(fx->out, "1000  Doe, Jane  admin");
+    has(fx->out, "jane@example.com");
+    has(fx->out, "1001");
+    has(fx->out, "1002  Bob");
+    has(fx->out, "international");
+    has(fx->out, "1003");
+
+    /* --json prints the response; standard input as the file. */
+    fx->stdin_text = "2000,\n2001,Correct-Horse-9\n";
+    assert_int_equal(
+        cli(fx, "user", "import", "example.com", "-", "--json", NULL), 0);
+    json_error_t jerr;
+    json_t *j = json_loads(fx->out, 0, &jerr);
+    assert_non_null(j);
+    assert_int_equal(json_integer_value(json_object_get(j, "added")), 2);
+    json_t *gen = json_object_get(j, "generated");
+    assert_int_equal(json_array_size(gen), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(gen, 0), "ext")),
+        "2000");
+    json_decref(j);
+}
+
+/* A line that cannot be an entry stops the import before anything is
+ * sent or opened: no data directory appears. */
+static void user_import_malformed_line(void **state)
+{
+    struct fx *fx = *state;
+    static const struct {
+        const char *text;
+        const char *where; /* ":LINE: reason" */
+    } cases[] = {
+        { "# header\n1000,Correct-Horse-9\n1001,Correct-Horse-9,root\n",
+          ":3: role must be admin, international or standard" },
+        { "1000\n", ":1: expected ext,password" },
+        { "1000,a,standard,n,e@x.org,extra\n", ":1: too many fields" },
+        { "\n\n1000,\"abc\n", ":3: unterminated quoted field" },
+        { "1000,\"abc\"def\n", ":1: text after a closing quote" },
+        { ",Correct-Horse-9\n", ":1: extension is empty" },
+        { "10 0,Correct-Horse-9\n", ":1: extension may contain only" },
+        { "1000,Correct-Horse-9,,,not-an-email\n", ":1: " },
+        { "1000,Correct-\xff-Horse\n", ":1: not valid UTF-8" },
+        { "1000,ok\n1001,Correct-Horse-9,admin,\"a\x01b\"\n", ":2: " },
+    };
+    char path[512];
+    char want[600];
+    struct stat sb;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        write_file(fx, "bad.csv", cases[i].text, path, sizeof(path));
+        int rc = cli(fx, "user", "import", "example.com", path, NULL);
+        snprintf(want, sizeof(want), "sipwarden: %s%s", path, cases[i].where);
+        if (rc != 1 || !strstr(fx->err, want)) {
+            fail_msg("case %zu: exit %d, stderr '%s', want '%s'", i, rc,
+                     fx->err, want);
+        }
+        assert_string_equal(fx->out, "");
+    }
+    assert_int_equal(stat(fx->data_dir, &sb), -1);
+
+    /* Missing file; missing argument. */
+    snprintf(path, sizeof(path), "%s/none.csv", fx->dir.path);
+    assert_int_equal(cli(fx, "user", "import", "example.com", path, NULL), 1);
+    has(fx->err, "none.csv: No such file or directory");
+    assert_int_equal(cli(fx, "user", "import", "example.com", NULL), 2);
+    has(fx->err, "usage: sipwarden user import DOMAIN FILE");
+
+    /* Refused by the daemon's checks (here: offline): the error is
+     * traced back to the file line, and no user was added. */
+    assert_int_equal(cli(fx, "tenant", "add", "example.com", NULL), 0);
+    write_file(fx, "policy.csv",
+               "# users\n"
+               "1000,Correct-Horse-9\n"
+               "\n"
+               "1001,Xy-1234-Qwe\n"
+               "1002,\n",
+               path, sizeof(path));
+    assert_int_equal(cli(fx, "user", "import", "example.com", path, NULL), 1);
+    snprintf(
+        want, sizeof(want),
+        "sipwarden: error: %s:4: entry 1 (ext 1001): sip_password: ", path);
+    has(fx->err, want);
+    has(fx->err, "sequence");
+    assert_string_equal(fx->out, "");
+    assert_int_equal(cli(fx, "user", "list", "example.com", NULL), 0);
+    has(fx->out, "no users in example.com");
+}
+
+/* ------------------------------------------------------------------ */
 /* Control socket                                                       */
 /* ------------------------------------------------------------------ */
 
@@ -549,6 +709,53 @@ static void daemon_failures(void **state)
     has(fx->err, "timed out");
 }
 
+static void user_import_uses_the_daemon(void **state)
+{
+    struct fx *fx = *state;
+    struct daemon d;
+    char path[512];
+
+    daemon_start(fx, &d, D_OPS);
+    assert_int_equal(cli(fx, "tenant", "add", "example.com", NULL), 0);
+    daemon_stop(&d);
+    write_file(fx, "u.csv", "10,Socket-Horse-5\n11,\n", path, sizeof(path));
+    daemon_start(fx, &d, D_OPS);
+    assert_int_equal(cli(fx, "user", "import", "example.com", path, NULL), 0);
+    daemon_stop(&d);
+    assert_int_equal(d.n_served, 1);
+    has(d.req_line, "\"op\":\"user.import\"");
+    has(d.req_line, "\"users\":[{\"ext\":\"10\",\"sip_password\":"
+                    "\"Socket-Horse-5\"},{\"ext\":\"11\"}]");
+    has(fx->out, "imported 2 users into example.com");
+    has(fx->out, "\n11,");
+}
+
+/* A request the daemon would refuse for its size is never sent. */
+static void oversized_request_is_not_sent(void **state)
+{
+    struct fx *fx = *state;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct daemon d;
+    json_t *resp = NULL;
+
+    size_t n = CLI_CONTROL_MAX_REQ;
+    char *big = malloc(n);
+    assert_non_null(big);
+    memset(big, 'a', n);
+    json_t *req =
+        json_pack("{s:s, s:s%}", "op", "user.import", "domain", big, n);
+    free(big);
+    assert_non_null(req);
+    daemon_start(fx, &d, D_CLOSE);
+    sock_path(fx, &sa);
+    assert_int_equal(cli_control_request(sa.sun_path, req, &resp, 5000),
+                     -EMSGSIZE);
+    daemon_stop(&d);
+    assert_null(resp);
+    assert_string_equal(d.req_line, "");
+    json_decref(req);
+}
+
 static void stale_socket_falls_back_offline(void **state)
 {
     struct fx *fx = *state;
@@ -593,8 +800,12 @@ int main(void)
         T(reg_list_offline),
         T(reading_never_creates_a_data_dir),
         T(store_errors_are_reported),
+        T(user_import_from_file),
+        T(user_import_malformed_line),
         T(uses_the_daemon_when_it_answers),
         T(daemon_failures),
+        T(user_import_uses_the_daemon),
+        T(oversized_request_is_not_sent),
         T(stale_socket_falls_back_offline),
     };
 #undef T

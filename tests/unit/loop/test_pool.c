@@ -168,9 +168,9 @@ static void calls_run_on_worker_in_order(void **state)
     /* Queued before start: they run once the workers start. */
     for (unsigned wi = 0; wi < 2; wi++) {
         args[wi][0] = (struct call_arg){ &r, loop_pool_worker(&pool, wi), 1 };
-        assert_int_equal(loop_pool_call(loop_pool_worker(&pool, wi), rec_call,
-                                        &args[wi][0]),
-                         0);
+        assert_int_equal(
+            loop_pool_call(loop_pool_worker(&pool, wi), rec_call, &args[wi][0]),
+            0);
     }
     assert_int_equal(loop_pool_start(&pool, NULL, NULL), 0);
     for (unsigned i = 1; i < N_CALLS; i++) {
@@ -214,8 +214,7 @@ struct hook_rec {
 static void on_timer_closed(uv_handle_t *h)
 {
     struct hook_rec *r = h->data;
-    atomic_store(&r->is_timer_closed[h == (uv_handle_t *)&r->timers[1]],
-                 true);
+    atomic_store(&r->is_timer_closed[h == (uv_handle_t *)&r->timers[1]], true);
     atomic_fetch_add(&r->timer_closed, 1);
 }
 
@@ -229,8 +228,7 @@ static void hook_first(struct loop_worker *w, void *ud)
 static void hook_second(struct loop_worker *w, void *ud)
 {
     struct hook_rec *r = ud;
-    atomic_store(&r->second_hook_seq[w->index],
-                 atomic_fetch_add(&r->seq, 1));
+    atomic_store(&r->second_hook_seq[w->index], atomic_fetch_add(&r->seq, 1));
     uv_close((uv_handle_t *)&r->timers[w->index], on_timer_closed);
 }
 
@@ -324,8 +322,7 @@ static void start_failure_stops_pool(void **state)
     assert_int_equal(atomic_load(&r.n_init), 2);
     assert_int_equal(atomic_load(&r.n_hooks), 2);
     assert_false(pool.is_running);
-    assert_int_equal(loop_pool_call(loop_pool_worker(&pool, 0), count_hook,
-                                    &r),
+    assert_int_equal(loop_pool_call(loop_pool_worker(&pool, 0), count_hook, &r),
                      -ESHUTDOWN);
     loop_pool_fini(&pool);
 }
@@ -338,8 +335,7 @@ static void never_started(void **state)
     memset(&r, 0, sizeof(r));
     assert_int_equal(loop_pool_init(&pool, 2), 0);
     /* Queued but never run: discarded by fini. */
-    assert_int_equal(loop_pool_call(loop_pool_worker(&pool, 1), count_hook,
-                                    &r),
+    assert_int_equal(loop_pool_call(loop_pool_worker(&pool, 1), count_hook, &r),
                      0);
     loop_pool_stop(&pool);
     loop_pool_fini(&pool);

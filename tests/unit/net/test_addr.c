@@ -34,8 +34,8 @@ static const struct parse_case parse_cases[] = {
     { "[fe80::1%1]:5060", 0, 0, NULL }, /* scope printed as ifname */
     /* refused */
     { "", 5060, -EINVAL, NULL },
-    { "203.0.113.9", 0, -EINVAL, NULL },     /* port required */
-    { "203.0.113.9:", 0, -EINVAL, NULL },    /* empty port */
+    { "203.0.113.9", 0, -EINVAL, NULL },  /* port required */
+    { "203.0.113.9:", 0, -EINVAL, NULL }, /* empty port */
     { "203.0.113.9:65536", 0, -EINVAL, NULL },
     { "203.0.113.9:-1", 0, -EINVAL, NULL },
     { "203.0.113.9:+5", 0, -EINVAL, NULL },
@@ -48,7 +48,7 @@ static const struct parse_case parse_cases[] = {
     { "[2001:db8::1]5060", 0, -EINVAL, NULL },
     { "[2001:db8::1:5060", 0, -EINVAL, NULL },
     { "[203.0.113.9]:5060", 0, -EINVAL, NULL },
-    { "2001:db8::1", 0, -EINVAL, NULL },  /* no port without brackets */
+    { "2001:db8::1", 0, -EINVAL, NULL }, /* no port without brackets */
     { "[2001:db8::g]:5060", 0, -EINVAL, NULL },
     { "[fe80::1%]:5060", 0, -EINVAL, NULL },
     { "[fe80::1%nosuchif0]:5060", 0, -EINVAL, NULL },
@@ -60,15 +60,13 @@ static const struct parse_case parse_cases[] = {
 static void parse_table(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
         const struct parse_case *c = &parse_cases[i];
         struct net_addr a;
         memset(&a, 0xa5, sizeof(a));
         int rc = net_addr_parse(c->in, c->default_port, &a);
         if (rc != c->rc) {
-            print_error("case %zu '%s': rc %d, want %d\n", i, c->in, rc,
-                        c->rc);
+            print_error("case %zu '%s': rc %d, want %d\n", i, c->in, rc, c->rc);
         }
         assert_int_equal(rc, c->rc);
         if (rc == 0 && c->fmt) {
@@ -234,12 +232,10 @@ static void from_sa_and_key(void **state)
     sin.sin_port = htons(5060);
     inet_pton(AF_INET, "203.0.113.9", &sin.sin_addr);
     struct net_addr a;
-    assert_int_equal(net_addr_from_sa(&a, (struct sockaddr *)&sin,
-                                      sizeof(sin)),
+    assert_int_equal(net_addr_from_sa(&a, (struct sockaddr *)&sin, sizeof(sin)),
                      0);
     assert_int_equal(net_addr_port(&a), 5060);
-    assert_int_equal(net_addr_from_sa(&a, (struct sockaddr *)&sin, 4),
-                     -EINVAL);
+    assert_int_equal(net_addr_from_sa(&a, (struct sockaddr *)&sin, 4), -EINVAL);
     struct sockaddr unix_sa = { .sa_family = AF_UNIX };
     assert_int_equal(net_addr_from_sa(&a, &unix_sa, sizeof(unix_sa)),
                      -EAFNOSUPPORT);

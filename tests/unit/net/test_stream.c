@@ -98,8 +98,7 @@ static void on_msg(void *ud, const struct net_pkt *pkt)
     waiter_post(&r->wt, KEY_MSG);
 }
 
-static void on_close(void *ud, struct net_conn *conn,
-                     enum net_close_reason why)
+static void on_close(void *ud, struct net_conn *conn, enum net_close_reason why)
 {
     struct stream_rec *r = ud;
     const struct net_addr *peer = net_conn_peer(conn);
@@ -159,8 +158,8 @@ static void start_tcp(struct fixture *fx, unsigned n_workers,
     assert_int_equal(fixture_init(fx, n_workers, cfg), 0);
     struct net_listen_spec spec = { 0 };
     spec.proto = NET_PROTO_TCP;
-    assert_int_equal(
-        net_addr_parse_bind(bind, 0, &spec.addr, &spec.dual_stack), 0);
+    assert_int_equal(net_addr_parse_bind(bind, 0, &spec.addr, &spec.dual_stack),
+                     0);
     spec.frame = frame_nn;
     spec.on_msg = on_msg;
     spec.on_close = on_close;

@@ -58,8 +58,7 @@ static void on_msg(void *ud, const struct net_pkt *pkt)
     waiter_post(&r->wt, KEY_MSG);
 }
 
-static void on_close(void *ud, struct net_conn *conn,
-                     enum net_close_reason why)
+static void on_close(void *ud, struct net_conn *conn, enum net_close_reason why)
 {
     struct tls_rec *r = ud;
     (void)conn;
@@ -175,8 +174,8 @@ static void selfsigned_cert_contents(void **state)
     assert_non_null(pk);
     char group[64];
     size_t glen = 0;
-    assert_int_equal(
-        EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen), 1);
+    assert_int_equal(EVP_PKEY_get_group_name(pk, group, sizeof(group), &glen),
+                     1);
     assert_string_equal(group, "prime256v1");
     assert_int_equal(X509_verify(x, pk), 1); /* self-signed */
     assert_int_equal(X509_check_host(x, hostname, 0, 0, NULL), 1);
@@ -201,8 +200,7 @@ static void selfsigned_cert_contents(void **state)
     char *before = slurp(rec.cert);
     char *c2 = NULL;
     char *k2 = NULL;
-    assert_int_equal(net_tls_selfsigned_ensure(rec.dir, hostname, &c2, &k2),
-                     0);
+    assert_int_equal(net_tls_selfsigned_ensure(rec.dir, hostname, &c2, &k2), 0);
     assert_string_equal(c2, rec.cert);
     assert_string_equal(k2, rec.key);
     char *after = slurp(rec.cert);
@@ -263,9 +261,9 @@ static void selfsigned_regenerates_and_refuses(void **state)
     assert_int_equal(
         net_tls_selfsigned_ensure(rec.dir, "a,DNS:evil.test", &cert, &key),
         -EINVAL);
-    assert_int_equal(net_tls_selfsigned_ensure("/nonexistent/sw", hostname,
-                                               &cert, &key),
-                     -ENOENT);
+    assert_int_equal(
+        net_tls_selfsigned_ensure("/nonexistent/sw", hostname, &cert, &key),
+        -ENOENT);
 }
 
 /* ---- server -------------------------------------------------------------- */
@@ -307,15 +305,12 @@ static int client_connect(struct client *c, const struct net_addr *to,
         SSL_CTX_set_security_level(c->ctx, 0);
         assert_int_equal(SSL_CTX_set_cipher_list(c->ctx, "DEFAULT:@SECLEVEL=0"),
                          1);
-        assert_int_equal(SSL_CTX_set_min_proto_version(c->ctx, min_version),
-                         1);
+        assert_int_equal(SSL_CTX_set_min_proto_version(c->ctx, min_version), 1);
     }
     if (max_version) {
-        assert_int_equal(SSL_CTX_set_max_proto_version(c->ctx, max_version),
-                         1);
+        assert_int_equal(SSL_CTX_set_max_proto_version(c->ctx, max_version), 1);
     }
-    assert_int_equal(SSL_CTX_load_verify_locations(c->ctx, rec.cert, NULL),
-                     1);
+    assert_int_equal(SSL_CTX_load_verify_locations(c->ctx, rec.cert, NULL), 1);
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
     c->fd = tcp_connect(to);
     assert_true(c->fd >= 0);
@@ -487,8 +482,7 @@ static void shutdown_with_tls_conns(void **state)
     /* The accept filter ran for all three: each worker owns its conns. */
     assert_true(waiter_wait(&rec.wt, KEY_ACCEPT, 3));
     loop_pool_stop(&fx.pool);
-    assert_int_equal(waiter_count(&rec.wt, KEY_CLOSE + NET_CLOSE_SHUTDOWN),
-                     3);
+    assert_int_equal(waiter_count(&rec.wt, KEY_CLOSE + NET_CLOSE_SHUTDOWN), 3);
     client_close(&c1);
     client_close(&c2);
     close(raw);
@@ -503,8 +497,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tls_echo, setup, teardown),
         cmocka_unit_test_setup_teardown(tls12_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(tls11_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(plaintext_on_tls_port, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(plaintext_on_tls_port, setup, teardown),
         cmocka_unit_test_setup_teardown(handshake_timeout, setup, teardown),
         cmocka_unit_test_setup_teardown(shutdown_with_tls_conns, setup,
                                         teardown),

@@ -38,8 +38,8 @@ static void on_echo(void *ud, const struct net_pkt *pkt)
     int rc;
     if (atomic_load(&r->via_other_worker)) {
         unsigned other = (pkt->w->index + 1) % 2;
-        struct net_udp *u = net_ctx_udp(r->fx->ctx, other,
-                                        atomic_load(&r->listener_id));
+        struct net_udp *u =
+            net_ctx_udp(r->fx->ctx, other, atomic_load(&r->listener_id));
         rc = u ? net_udp_sendto(u, &pkt->src, pkt->data, pkt->len) : -ENOENT;
     } else {
         rc = net_reply(pkt, pkt->data, pkt->len);
@@ -76,8 +76,8 @@ static unsigned add_udp(struct fixture *fx, const char *bind)
 {
     struct net_listen_spec spec = { 0 };
     spec.proto = NET_PROTO_UDP;
-    assert_int_equal(
-        net_addr_parse_bind(bind, 0, &spec.addr, &spec.dual_stack), 0);
+    assert_int_equal(net_addr_parse_bind(bind, 0, &spec.addr, &spec.dual_stack),
+                     0);
     spec.on_msg = on_echo;
     spec.ud = &rec;
     unsigned id = 99;
@@ -146,8 +146,8 @@ static void echo_two_workers_v4_v6(void **state)
         struct net_addr a6;
         assert_int_equal(net_ctx_bound_addr(fx.ctx, id6, &a6), 0);
         assert_int_equal(net_addr_family(&a6), AF_INET6);
-        assert_true(net_addr_eq(net_udp_local(net_ctx_udp(fx.ctx, 1, id6)),
-                                &a6));
+        assert_true(
+            net_addr_eq(net_udp_local(net_ctx_udp(fx.ctx, 1, id6)), &a6));
         echo_many(&a6, AF_INET6, 32);
         expect += 32;
     }

@@ -97,8 +97,7 @@ static void star_removes_all_and_max_evicts_oldest(void **state)
         snprintf(uri[i], sizeof(uri[i]), "sip:1001@10.0.0.%d", i + 1);
         struct reg_contact_req c = { sv_cstr(uri[i]), 600 };
         struct reg_update u = upd(9, uri[i], 1, 100 + i);
-        assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL),
-                         REG_LOC_OK);
+        assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
     }
     struct seen s = { 0 };
     reg_loc_lookup(loc, 9, 105, collect, &s);
@@ -122,8 +121,7 @@ static void expiry_purge_and_dirty(void **state)
         struct reg_contact_req c = { SV_LIT("sip:x@192.0.2.1"),
                                      (uint32_t)(60 + user % 2) };
         struct reg_update u = upd(user, "cid", 1, 0);
-        assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL),
-                         REG_LOC_OK);
+        assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
     }
     int64_t *d = reg_loc_dirty_take(loc, &n);
     assert_int_equal(n, 1000);
@@ -160,12 +158,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(add_refresh_remove, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            star_removes_all_and_max_evicts_oldest, setup, teardown),
+        cmocka_unit_test_setup_teardown(star_removes_all_and_max_evicts_oldest,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(expiry_purge_and_dirty, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(restore_keeps_expiry, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(restore_keeps_expiry, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

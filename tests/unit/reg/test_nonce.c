@@ -118,7 +118,7 @@ static void expired_is_stale(void **state)
     assert_int_equal(
         reg_nonce_mint(&f->ctx, SA(f->src), REALM, f->nonce, sizeof(f->nonce)),
         0);
-    fake_clock_advance_ms(&f->clock, 300 * 1000);
+    fake_clock_advance_ms(&f->clock, UINT64_C(300000));
     assert_int_equal(check(f, f->nonce, f->src), REG_NONCE_OK);
     fake_clock_advance_ms(&f->clock, 1000);
     assert_int_equal(check(f, f->nonce, f->src), REG_NONCE_STALE);
@@ -126,7 +126,7 @@ static void expired_is_stale(void **state)
      * is still bad. */
     assert_int_equal(check(f, f->nonce, addr("192.0.2.11", 5060)),
                      REG_NONCE_BAD);
-    fake_clock_advance_ms(&f->clock, 86400 * 1000);
+    fake_clock_advance_ms(&f->clock, UINT64_C(86400000));
     assert_int_equal(check(f, f->nonce, f->src), REG_NONCE_STALE);
 }
 
@@ -152,7 +152,7 @@ static void custom_lifetime(void **state)
     struct sockaddr_storage src = addr("2001:db8::1", 5060);
     char n[REG_NONCE_BUF];
     assert_int_equal(reg_nonce_mint(&ctx, SA(src), REALM, n, sizeof(n)), 0);
-    fake_clock_advance_ms(&clk, 30 * 1000);
+    fake_clock_advance_ms(&clk, UINT64_C(30000));
     assert_int_equal(reg_nonce_check(&ctx, sv_cstr(n), SA(src), REALM),
                      REG_NONCE_OK);
     fake_clock_advance_ms(&clk, 1000);
@@ -237,7 +237,7 @@ static void garbage_is_bad(void **state)
             reg_nonce_check(&f->ctx, sv_make(f->nonce, len), SA(f->src), REALM),
             REG_NONCE_BAD);
     }
-    snprintf(buf, sizeof(buf), "%sA", f->nonce);
+    (void)snprintf(buf, sizeof(buf), "%sA", f->nonce);
     assert_int_equal(check(f, buf, f->src), REG_NONCE_BAD);
     /* Standard base64 characters and padding are not base64url. */
     memcpy(buf, f->nonce, REG_NONCE_BUF);
@@ -245,7 +245,7 @@ static void garbage_is_bad(void **state)
     assert_int_equal(check(f, buf, f->src), REG_NONCE_BAD);
     buf[5] = '/';
     assert_int_equal(check(f, buf, f->src), REG_NONCE_BAD);
-    snprintf(buf, sizeof(buf), "%s=", f->nonce);
+    (void)snprintf(buf, sizeof(buf), "%s=", f->nonce);
     assert_int_equal(check(f, buf, f->src), REG_NONCE_BAD);
     /* Embedded NUL and high bytes. */
     memcpy(buf, f->nonce, REG_NONCE_BUF);
@@ -461,7 +461,7 @@ static void nc_expiry(void **state)
      * 64 shards, later inserts into its shard reclaim it. */
     char name[32];
     for (int i = 0; i < 1000; i++) {
-        snprintf(name, sizeof(name), "later-%d", i);
+        (void)snprintf(name, sizeof(name), "later-%d", i);
         assert_int_equal(
             reg_nc_check_and_update(t, sv_cstr(name), 1, now + 301), REG_NC_OK);
     }
@@ -482,13 +482,14 @@ static void nc_bounded(void **state)
     struct reg_nc_stats st0;
     reg_nc_table_stats(t, &st0);
     assert_true(st0.mem_bytes > 0);
-    assert_true(st0.mem_bytes <= 128 * reg_nc_entry_bytes() + 64 * 1024);
+    assert_true(st0.mem_bytes
+                <= 128 * reg_nc_entry_bytes() + (size_t)64 * 1024);
 
     int64_t now = T0_S;
     char name[32];
     enum { N = 20000 };
     for (int i = 0; i < N; i++) {
-        snprintf(name, sizeof(name), "nonce-%d", i);
+        (void)snprintf(name, sizeof(name), "nonce-%d", i);
         assert_int_equal(reg_nc_check_and_update(t, sv_cstr(name), 1, now),
                          REG_NC_OK);
     }
@@ -499,7 +500,7 @@ static void nc_bounded(void **state)
     assert_int_equal(st.n_expired, 0);
     assert_int_equal(st.mem_bytes, st0.mem_bytes);
     /* The newest nonce is still tracked; the oldest was evicted. */
-    snprintf(name, sizeof(name), "nonce-%d", N - 1);
+    (void)snprintf(name, sizeof(name), "nonce-%d", N - 1);
     assert_int_equal(reg_nc_check_and_update(t, sv_cstr(name), 1, now),
                      REG_NC_REPLAY);
     assert_int_equal(reg_nc_check_and_update(t, SV_LIT("nonce-0"), 1, now),
@@ -527,7 +528,7 @@ static void *worker_main(void *arg)
     char name[32];
     pthread_barrier_wait(w->start);
     for (int i = 0; i < PER_THREAD; i++) {
-        snprintf(name, sizeof(name), "t%d-%d", w->id, i);
+        (void)snprintf(name, sizeof(name), "t%d-%d", w->id, i);
         struct sv n = sv_cstr(name);
         for (uint32_t nc = 1; nc <= 3; nc++) {
             if (reg_nc_check_and_update(w->t, n, nc, T0_S) == REG_NC_OK) {

@@ -64,8 +64,8 @@ static int fx_creds(void *ud, struct sv domain, struct sv user,
     out->tenant_id = 1;
     reg_digest_ha1(REG_DIGEST_MD5, user, sv_cstr(realm), sv_cstr(password),
                    out->ha1_md5);
-    reg_digest_ha1(REG_DIGEST_SHA256, user, sv_cstr(realm),
-                   sv_cstr(password), out->ha1_sha256);
+    reg_digest_ha1(REG_DIGEST_SHA256, user, sv_cstr(realm), sv_cstr(password),
+                   out->ha1_sha256);
     return 0;
 }
 
@@ -74,8 +74,8 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     fake_clock_init(&f->clock, 1000, 1700000000);
     assert_int_equal(reg_loc_init(&f->loc), 0);
-    assert_int_equal(
-        reg_registrar_init(&f->reg, &f->loc, &f->clock, NULL, 300), 0);
+    assert_int_equal(reg_registrar_init(&f->reg, &f->loc, &f->clock, NULL, 300),
+                     0);
     f->sa.sin_family = AF_INET;
     f->sa.sin_port = htons(5070);
     inet_pton(AF_INET, "192.0.2.10", &f->sa.sin_addr);
@@ -162,8 +162,8 @@ static void answer_line(struct fixture *f, const char *user, const char *pw,
     chal_param(f->chal, "opaque", opaque, sizeof(opaque));
     reg_digest_ha1(alg, sv_cstr(user), sv_cstr(realm), sv_cstr(pw), ha1);
     reg_digest_response(alg, sv_cstr(ha1), sv_cstr(nonce), sv_cstr(nc),
-                        SV_LIT("0a4f113b"), SV_LIT("auth"),
-                        SV_LIT("REGISTER"), SV_LIT("sip:example.com"), resp);
+                        SV_LIT("0a4f113b"), SV_LIT("auth"), SV_LIT("REGISTER"),
+                        SV_LIT("sip:example.com"), resp);
     snprintf(dst, cap,
              "Authorization: Digest username=\"%s\", realm=\"%s\", "
              "nonce=\"%s\", uri=\"sip:example.com\", response=\"%s\", "
@@ -175,8 +175,8 @@ static void answer_line(struct fixture *f, const char *user, const char *pw,
 static void first_request_is_challenged_sha256_first(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(send_reg(f, "1001", "Contact: <sip:1001@192.0.2.10:5070>\r\n"),
-                     401);
+    assert_int_equal(
+        send_reg(f, "1001", "Contact: <sip:1001@192.0.2.10:5070>\r\n"), 401);
     assert_int_equal(f->res.outcome, REG_OUT_CHALLENGED);
     const char *sha = strstr(f->out.p, "algorithm=SHA-256");
     const char *md5 = strstr(f->out.p, "algorithm=MD5");
@@ -200,12 +200,11 @@ static void md5_and_sha256_register_then_replay_refused(void **state)
         answer_line(f, "1001", password, algs[i], "00000001", auth,
                     sizeof(auth));
         snprintf(hdrs, sizeof(hdrs),
-                 "Contact: <sip:1001@192.0.2.10:5070>;expires=600\r\n%s",
-                 auth);
+                 "Contact: <sip:1001@192.0.2.10:5070>;expires=600\r\n%s", auth);
         assert_int_equal(send_reg(f, "1001", hdrs), 200);
         assert_int_equal(f->res.outcome, REG_OUT_REGISTERED);
-        assert_non_null(
-            strstr(f->out.p, "Contact: <sip:1001@192.0.2.10:5070>;expires=600"));
+        assert_non_null(strstr(
+            f->out.p, "Contact: <sip:1001@192.0.2.10:5070>;expires=600"));
         /* The same nonce and nc again: a replay. */
         assert_int_equal(send_reg(f, "1001", hdrs), 401);
         assert_int_equal(f->res.outcome, REG_OUT_REPLAY);
@@ -280,8 +279,7 @@ static void expiry_bounds_and_star(void **state)
     answer_line(f, "1002", password, REG_DIGEST_SHA256, "00000001", auth,
                 sizeof(auth));
     snprintf(hdrs, sizeof(hdrs),
-             "Contact: <sip:1002@192.0.2.10:5070>\r\nExpires: 10\r\n%s",
-             auth);
+             "Contact: <sip:1002@192.0.2.10:5070>\r\nExpires: 10\r\n%s", auth);
     assert_int_equal(send_reg(f, "1002", hdrs), 423);
     assert_non_null(strstr(f->out.p, "Min-Expires: 60\r\n"));
 

@@ -14,17 +14,17 @@
 #include "base/sv.h"
 
 /* assert that view 'v' holds exactly 'exp' ("" for empty). */
-#define assert_sv_equal(v, exp)                                                \
-    do {                                                                       \
-        struct sv v_ = (v);                                                    \
-        char b_[2048];                                                         \
-        size_t n_ = v_.len < sizeof(b_) - 1 ? v_.len : sizeof(b_) - 1;         \
-        if (n_) {                                                              \
-            memcpy(b_, v_.p, n_);                                              \
-        }                                                                      \
-        b_[n_] = '\0';                                                         \
-        assert_string_equal(b_, (exp));                                        \
-        assert_int_equal(v_.len, strlen(exp));                                 \
+#define assert_sv_equal(v, exp)                                        \
+    do {                                                               \
+        struct sv v_ = (v);                                            \
+        char b_[2048];                                                 \
+        size_t n_ = v_.len < sizeof(b_) - 1 ? v_.len : sizeof(b_) - 1; \
+        if (n_) {                                                      \
+            memcpy(b_, v_.p, n_);                                      \
+        }                                                              \
+        b_[n_] = '\0';                                                 \
+        assert_string_equal(b_, (exp));                                \
+        assert_int_equal(v_.len, strlen(exp));                         \
     } while (0)
 
 /* Offset of the first occurrence of 'marker' in 'raw' (which must hold it). */

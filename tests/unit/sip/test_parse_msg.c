@@ -19,17 +19,17 @@
 #include "sip/msg.h"
 #include "sip_test_util.h"
 
-#define VIA      "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n"
-#define FROM     "From: <sip:a@example.com>;tag=f1\r\n"
-#define TO       "To: <sip:b@example.com>\r\n"
-#define CALLID   "Call-ID: abc@h\r\n"
-#define CSEQ     "CSeq: 1 OPTIONS\r\n"
-#define MF       "Max-Forwards: 70\r\n"
-#define RL       "OPTIONS sip:b@example.com SIP/2.0\r\n"
-#define BASE     VIA FROM TO CALLID CSEQ MF
-#define REQ(x)   RL BASE x
-#define RESP(x)  "SIP/2.0 200 OK\r\n" VIA FROM TO CALLID CSEQ x
-#define NOCHECK  INT_MIN
+#define VIA     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\n"
+#define FROM    "From: <sip:a@example.com>;tag=f1\r\n"
+#define TO      "To: <sip:b@example.com>\r\n"
+#define CALLID  "Call-ID: abc@h\r\n"
+#define CSEQ    "CSeq: 1 OPTIONS\r\n"
+#define MF      "Max-Forwards: 70\r\n"
+#define RL      "OPTIONS sip:b@example.com SIP/2.0\r\n"
+#define BASE    VIA FROM TO CALLID CSEQ MF
+#define REQ(x)  RL BASE x
+#define RESP(x) "SIP/2.0 200 OK\r\n" VIA FROM TO CALLID CSEQ x
+#define NOCHECK INT_MIN
 
 struct msg_case {
     const char *name;
@@ -126,10 +126,11 @@ static const struct msg_case cases[] = {
              "CSeq: 1 INVITE\r\n\r\n",
       .ruri = "tel:+15551234567" },
     { .name = "IPv6 everywhere",
-      .raw = "REGISTER sip:[2001:db8::10]:5070 SIP/2.0\r\n"
-             "Via: SIP/2.0/UDP [2001:db8::9:1]:5060;branch=z9hG4bK6;rport\r\n"
-             "From: <sip:a@[2001:db8::1]>;tag=6\r\nTo: <sip:a@[2001:db8::1]>\r\n"
-             "Call-ID: v6\r\nCSeq: 5 REGISTER\r\n\r\n",
+      .raw =
+          "REGISTER sip:[2001:db8::10]:5070 SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP [2001:db8::9:1]:5060;branch=z9hG4bK6;rport\r\n"
+          "From: <sip:a@[2001:db8::1]>;tag=6\r\nTo: <sip:a@[2001:db8::1]>\r\n"
+          "Call-ID: v6\r\nCSeq: 5 REGISTER\r\n\r\n",
       .via_host = "[2001:db8::9:1]",
       .ruri = "sip:[2001:db8::10]:5070" },
     { .name = "Via list over two headers",
@@ -139,9 +140,9 @@ static const struct msg_case cases[] = {
       .via_host = "a.example.com",
       .n_via = 3 },
     { .name = "20 Via headers: past SIP_MAX_VIA counted, not refused",
-      .raw = RL VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA
-          VIA VIA VIA VIA "Via: SIP/2.0/UDP x;branch=z9hG4bKz, y, z\r\n" FROM
-              TO CALLID CSEQ "\r\n",
+      .raw = RL VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA VIA
+          VIA VIA VIA
+      "Via: SIP/2.0/UDP x;branch=z9hG4bKz, y, z\r\n" FROM TO CALLID CSEQ "\r\n",
       .n_via = 22 },
     { .name = "leading CRLFs are skipped",
       .raw = "\r\n\r\n" REQ("\r\n"),
@@ -160,8 +161,8 @@ static const struct msg_case cases[] = {
              "CSeq: 1 ACK\r\n\r\n",
       .method = "ACK" },
     { .name = "control character in a quoted-pair",
-      .raw = RL VIA "From: \"a\\\x01z\" <sip:a@example.com>;tag=1\r\n" TO
-          CALLID CSEQ "\r\n",
+      .raw = RL VIA
+      "From: \"a\\\x01z\" <sip:a@example.com>;tag=1\r\n" TO CALLID CSEQ "\r\n",
       .from_tag = "1" },
 
     /* ---- invalid requests ---- */
@@ -372,8 +373,8 @@ static const struct msg_case cases[] = {
       .reason = "Bad header line",
       .status = 400 },
     { .name = "bad Via: empty params",
-      .raw = RL "Via: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n" FROM TO CALLID CSEQ
-                "\r\n",
+      .raw =
+          RL "Via: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n" FROM TO CALLID CSEQ "\r\n",
       .res = SIP_PARSE_BAD,
       .reason = "Bad Via header",
       .status = 400,
@@ -385,7 +386,7 @@ static const struct msg_case cases[] = {
       .status = 400 },
     { .name = "bad From: unterminated quote, the rest still parsed",
       .raw = RL VIA "From: \"Bob <sip:a@example.com>;tag=1\r\n" TO CALLID CSEQ
-                "\r\n",
+                    "\r\n",
       .res = SIP_PARSE_BAD,
       .reason = "Bad From header",
       .status = 400,
@@ -431,8 +432,7 @@ static const struct msg_case cases[] = {
       .raw = "SIP/2.0 180\r\n" VIA FROM TO CALLID CSEQ "\r\n",
       .code = 180 },
     { .name = "UTF-8 reason phrase",
-      .raw = "SIP/2.0 200 \xd0\xbe\xd0\xba\r\n" VIA FROM TO CALLID CSEQ
-             "\r\n",
+      .raw = "SIP/2.0 200 \xd0\xbe\xd0\xba\r\n" VIA FROM TO CALLID CSEQ "\r\n",
       .code = 200 },
     { .name = "response: 2-digit status",
       .raw = "SIP/2.0 99 Odd\r\n" VIA FROM TO CALLID CSEQ "\r\n",
@@ -515,7 +515,8 @@ static void check_case(const struct msg_case *c)
     if (c->body) {
         assert_sv_equal(msg->body, c->body);
         assert_int_equal(msg->content_length, strlen(c->body));
-        assert_ptr_equal(msg->raw.p + msg->raw.len, msg->body.p + msg->body.len);
+        assert_ptr_equal(msg->raw.p + msg->raw.len,
+                         msg->body.p + msg->body.len);
     }
     if (c->cseq) {
         assert_int_equal(msg->cseq.num, c->cseq);
@@ -542,8 +543,8 @@ static void parse_table(void **state)
 static void max_forwards_zero(void **state)
 {
     (void)state;
-    static const char raw[] = RL VIA FROM TO CALLID CSEQ
-        "Max-Forwards: 0\r\n\r\n";
+    static const char raw[] =
+        RL VIA FROM TO CALLID CSEQ "Max-Forwards: 0\r\n\r\n";
     struct sip_msg msg;
     struct sip_err err;
     assert_int_equal(sip_msg_parse(&msg, SV_LIT(raw), &err), SIP_PARSE_OK);
@@ -619,16 +620,26 @@ static void header_names(void **state)
         const char *name;
         enum sip_hdr_id id;
     } compact[] = {
-        { "v", SIP_HDR_VIA },           { "F", SIP_HDR_FROM },
-        { "t", SIP_HDR_TO },            { "i", SIP_HDR_CALL_ID },
-        { "M", SIP_HDR_CONTACT },       { "l", SIP_HDR_CONTENT_LENGTH },
-        { "c", SIP_HDR_CONTENT_TYPE },  { "k", SIP_HDR_SUPPORTED },
-        { "s", SIP_HDR_SUBJECT },       { "e", SIP_HDR_CONTENT_ENCODING },
-        { "o", SIP_HDR_EVENT },         { "u", SIP_HDR_ALLOW_EVENTS },
-        { "r", SIP_HDR_REFER_TO },      { "b", SIP_HDR_REFERRED_BY },
-        { "x", SIP_HDR_SESSION_EXPIRES }, { "z", SIP_HDR_OTHER },
-        { "Vias", SIP_HDR_OTHER },      { "", SIP_HDR_OTHER },
-        { "C%6Fntact", SIP_HDR_OTHER }, { "Contact-", SIP_HDR_OTHER },
+        { "v", SIP_HDR_VIA },
+        { "F", SIP_HDR_FROM },
+        { "t", SIP_HDR_TO },
+        { "i", SIP_HDR_CALL_ID },
+        { "M", SIP_HDR_CONTACT },
+        { "l", SIP_HDR_CONTENT_LENGTH },
+        { "c", SIP_HDR_CONTENT_TYPE },
+        { "k", SIP_HDR_SUPPORTED },
+        { "s", SIP_HDR_SUBJECT },
+        { "e", SIP_HDR_CONTENT_ENCODING },
+        { "o", SIP_HDR_EVENT },
+        { "u", SIP_HDR_ALLOW_EVENTS },
+        { "r", SIP_HDR_REFER_TO },
+        { "b", SIP_HDR_REFERRED_BY },
+        { "x", SIP_HDR_SESSION_EXPIRES },
+        { "z", SIP_HDR_OTHER },
+        { "Vias", SIP_HDR_OTHER },
+        { "", SIP_HDR_OTHER },
+        { "C%6Fntact", SIP_HDR_OTHER },
+        { "Contact-", SIP_HDR_OTHER },
     };
     for (size_t i = 0; i < sizeof(compact) / sizeof(compact[0]); i++) {
         assert_int_equal(sip_hdr_id_from_name(sv_cstr(compact[i].name)),
@@ -686,8 +697,7 @@ static void limits(void **state)
     assert_non_null(msg);
     /* SIP_MAX_HDRS fields fit; one more does not. */
     raw = make_msg(&len, REQ(""), "X-A: b\r\n", SIP_MAX_HDRS - 6, "\r\n");
-    assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err),
-                     SIP_PARSE_OK);
+    assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err), SIP_PARSE_OK);
     assert_int_equal(msg->n_hdrs, SIP_MAX_HDRS);
     free(raw);
     raw = make_msg(&len, REQ(""), "X-A: b\r\n", SIP_MAX_HDRS - 5, "\r\n");
@@ -700,8 +710,7 @@ static void limits(void **state)
 
     /* One header line of SIP_MAX_LINE_LEN bytes fits, one more does not. */
     raw = make_msg(&len, REQ("X: "), "a", SIP_MAX_LINE_LEN - 3, "\r\n\r\n");
-    assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err),
-                     SIP_PARSE_OK);
+    assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err), SIP_PARSE_OK);
     free(raw);
     raw = make_msg(&len, REQ("X: "), "a", SIP_MAX_LINE_LEN - 2, "\r\n\r\n");
     assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err),
@@ -709,8 +718,8 @@ static void limits(void **state)
     assert_string_equal(err.reason, "Header line too long");
     free(raw);
     /* ... also when the length comes from folding */
-    raw = make_msg(&len, REQ("X: a"), "\r\n a", SIP_MAX_LINE_LEN / 4,
-                   "\r\n\r\n");
+    raw =
+        make_msg(&len, REQ("X: a"), "\r\n a", SIP_MAX_LINE_LEN / 4, "\r\n\r\n");
     assert_int_equal(sip_msg_parse(msg, sv_make(raw, len), &err),
                      SIP_PARSE_BAD);
     assert_string_equal(err.reason, "Header line too long");
@@ -740,7 +749,8 @@ static void limits(void **state)
     free(msg);
 }
 
-/* ---- stream framing --------------------------------------------------------- */
+/* ---- stream framing ---------------------------------------------------------
+ */
 
 struct frame_case {
     const char *name;
@@ -753,38 +763,42 @@ struct frame_case {
 };
 
 #define FHDR RL BASE
-#define FR(n, d, r, sk, fl, rs, st) { .name = (n), .data = (d), .res = (r), .skip = (sk), .frame_len = (fl), .reason = (rs), .status = (st) }
+#define FR(n, d, r, sk, fl, rs, st)                                            \
+    {                                                                          \
+        .name = (n), .data = (d), .res = (r), .skip = (sk), .frame_len = (fl), \
+        .reason = (rs), .status = (st)                                         \
+    }
 static const struct frame_case frames[] = {
     FR("complete", FHDR "Content-Length: 4\r\n\r\nbody", SIP_PARSE_OK, 0,
-      sizeof(FHDR "Content-Length: 4\r\n\r\nbody") - 1, NULL, 0),
+       sizeof(FHDR "Content-Length: 4\r\n\r\nbody") - 1, NULL, 0),
     FR("complete plus next", FHDR "l: 0\r\n\r\nINVITE", SIP_PARSE_OK, 0,
-      sizeof(FHDR "l: 0\r\n\r\n") - 1, NULL, 0),
+       sizeof(FHDR "l: 0\r\n\r\n") - 1, NULL, 0),
     FR("keep-alives first", "\r\n\r\n" FHDR "l: 0\r\n\r\n", SIP_PARSE_OK, 4,
-      sizeof(FHDR "l: 0\r\n\r\n") - 1, NULL, 0),
+       sizeof(FHDR "l: 0\r\n\r\n") - 1, NULL, 0),
     FR("only keep-alives", "\r\n\r\n", SIP_PARSE_AGAIN, 4, 0, NULL, 0),
     FR("empty", "", SIP_PARSE_AGAIN, 0, 0, NULL, 0),
     FR("headers incomplete", FHDR "Content-Len", SIP_PARSE_AGAIN, 0, 0, NULL,
-      0),
+       0),
     FR("empty line incomplete", FHDR "l: 0\r\n\r", SIP_PARSE_AGAIN, 0, 0, NULL,
-      0),
+       0),
     FR("body incomplete", FHDR "l: 10\r\n\r\nabc", SIP_PARSE_AGAIN, 0,
-      sizeof(FHDR "l: 10\r\n\r\n") - 1 + 10, NULL, 0),
+       sizeof(FHDR "l: 10\r\n\r\n") - 1 + 10, NULL, 0),
     FR("folded Content-Length", FHDR "Content-Length:\r\n 2\r\n\r\nab",
-      SIP_PARSE_OK, 0, sizeof(FHDR "Content-Length:\r\n 2\r\n\r\nab") - 1,
-      NULL, 0),
+       SIP_PARSE_OK, 0, sizeof(FHDR "Content-Length:\r\n 2\r\n\r\nab") - 1,
+       NULL, 0),
     FR("bare LF", "OPTIONS sip:a SIP/2.0\nl: 1\n\nx", SIP_PARSE_OK, 0,
-      sizeof("OPTIONS sip:a SIP/2.0\nl: 1\n\nx") - 1, NULL, 0),
+       sizeof("OPTIONS sip:a SIP/2.0\nl: 1\n\nx") - 1, NULL, 0),
     FR("missing Content-Length", FHDR "\r\nbody", SIP_PARSE_BAD, 0, 0,
-      "Missing Content-Length header", 400),
+       "Missing Content-Length header", 400),
     FR("negative Content-Length", FHDR "Content-Length: -5\r\n\r\n",
-      SIP_PARSE_BAD, 0, 0, "Bad Content-Length header", 400),
+       SIP_PARSE_BAD, 0, 0, "Bad Content-Length header", 400),
     FR("conflicting Content-Length", FHDR "l: 1\r\nContent-Length: 2\r\n\r\nab",
-      SIP_PARSE_BAD, 0, 0, "Conflicting Content-Length headers", 400),
-    FR("huge Content-Length", FHDR "l: 999999999999\r\n\r\n", SIP_PARSE_BAD,
-      0, 0, "Content-Length too large", 413),
+       SIP_PARSE_BAD, 0, 0, "Conflicting Content-Length headers", 400),
+    FR("huge Content-Length", FHDR "l: 999999999999\r\n\r\n", SIP_PARSE_BAD, 0,
+       0, "Content-Length too large", 413),
     FR("Content-Length in a value is not a header",
-      FHDR "X: Content-Length: 3\r\nl: 0\r\n\r\n", SIP_PARSE_OK, 0,
-      sizeof(FHDR "X: Content-Length: 3\r\nl: 0\r\n\r\n") - 1, NULL, 0),
+       FHDR "X: Content-Length: 3\r\nl: 0\r\n\r\n", SIP_PARSE_OK, 0,
+       sizeof(FHDR "X: Content-Length: 3\r\nl: 0\r\n\r\n") - 1, NULL, 0),
 };
 #undef FR
 
@@ -822,6 +836,10 @@ static void frame_limits(void **state)
     size_t flen;
     struct sip_err err;
 
+    assert_int_equal(sip_msg_frame(SV_NULL, &skip, &flen, &err),
+                     SIP_PARSE_AGAIN);
+    assert_int_equal(skip, 0);
+
     /* No end of headers within SIP_MAX_MSG_LEN. */
     char *raw = make_msg(&len, RL, "X-Pad: yyyyyyyyyyyyyyyyyyy\r\n",
                          SIP_MAX_MSG_LEN / 28 + 1, "");
@@ -843,8 +861,8 @@ static void frame_limits(void **state)
 static void frame_trickle(void **state)
 {
     (void)state;
-    static const char stream[] = "\r\n\r\n" REQ("Content-Length: 5\r\n\r\n")
-        "hello" REQ("l: 0\r\n\r\n");
+    static const char stream[] =
+        "\r\n\r\n" REQ("Content-Length: 5\r\n\r\n") "hello" REQ("l: 0\r\n\r\n");
     const size_t first = sizeof(REQ("Content-Length: 5\r\n\r\n")) - 1 + 5;
     struct sip_frame_state fs = { 0 };
     size_t skip = 0;
@@ -875,15 +893,16 @@ static void frame_trickle(void **state)
 
     /* The next frame after consuming the first (state zeroed). */
     memset(&fs, 0, sizeof(fs));
-    struct sv rest = sv_make(stream + skip + flen,
-                             sizeof(stream) - 1 - skip - flen);
+    struct sv rest =
+        sv_make(stream + skip + flen, sizeof(stream) - 1 - skip - flen);
     assert_int_equal(sip_msg_frame_resume(&fs, rest, &skip, &flen, &err),
                      SIP_PARSE_OK);
     assert_int_equal(skip, 0);
     assert_int_equal(flen, rest.len);
 }
 
-/* ---- Contact iteration and Expires -------------------------------------------- */
+/* ---- Contact iteration and Expires
+ * -------------------------------------------- */
 
 struct contact_case {
     const char *name;
@@ -894,7 +913,10 @@ struct contact_case {
     bool bad; /* after the listed entries */
 };
 
-#define CT(n, h, ...) { .name = (n), .hdrs = (h), __VA_ARGS__ }
+#define CT(n, h, ...)                         \
+    {                                         \
+        .name = (n), .hdrs = (h), __VA_ARGS__ \
+    }
 static const struct contact_case contacts[] = {
     CT("one", "Contact: <sip:a@h1>;expires=60\r\n", .uris = { "sip:a@h1" },
        .expires = { 60 }),
@@ -903,8 +925,7 @@ static const struct contact_case contacts[] = {
        "m: <sip:c@h3;transport=tcp>;+sip.instance=\"<urn:uuid:1>\"\r\n",
        .uris = { "sip:a@h1", "sip:b@h2", "sip:c@h3;transport=tcp" },
        .expires = { -1, 0, -1 }),
-    CT("huge expires clamps",
-       "Contact: <sip:a@h>;expires=280297596632815\r\n",
+    CT("huge expires clamps", "Contact: <sip:a@h>;expires=280297596632815\r\n",
        .uris = { "sip:a@h" }, .expires = { 4294967295L }),
     CT("star", "Contact: *\r\n", .star = true),
     CT("star mixed", "Contact: <sip:a@h>, *\r\n", .uris = { "sip:a@h" },
@@ -914,8 +935,7 @@ static const struct contact_case contacts[] = {
        .expires = { -1 }, .bad = true),
     CT("bad expires", "Contact: <sip:a@h>;expires=soon\r\n", .bad = true),
     CT("bad q", "Contact: <sip:a@h>;q=2\r\n", .bad = true),
-    CT("addr-spec with headers", "Contact: sip:a@h?Route=x\r\n",
-       .bad = true),
+    CT("addr-spec with headers", "Contact: sip:a@h?Route=x\r\n", .bad = true),
     CT("empty params", "Contact: \"Joe\" <sip:joe@example.org>;;;;\r\n",
        .bad = true),
     CT("second entry bad", "Contact: <sip:a@h>, <sip:b@h\r\n",

@@ -26,8 +26,14 @@ struct na_case {
     enum sip_uri_scheme scheme;
 };
 
-#define OK(...)  { .res = SIP_PARSE_OK, __VA_ARGS__ }
-#define BAD(s)   { .in = (s), .res = SIP_PARSE_BAD }
+#define OK(...)                          \
+    {                                    \
+        .res = SIP_PARSE_OK, __VA_ARGS__ \
+    }
+#define BAD(s)                          \
+    {                                   \
+        .in = (s), .res = SIP_PARSE_BAD \
+    }
 
 static const char nul_display[] = "\"BEL:\\\x07 NUL:\\\x00 DEL:\\\x7f\" "
                                   "<sip:1_unusual.URI~(to-be!sure)&isn't+it$/"
@@ -67,8 +73,8 @@ static const struct na_case nas[] = {
        .scheme = SIP_URI_SIP),
     OK(.in = "token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;"
              "fromParam''~+*_!.-%=\"\xd1\x80\xd0\xb0\";tag=_token~1'+`*%!-.",
-       .display = "token1~` token2'+_ token3*%!.-",
-       .tag = "_token~1'+`*%!-.", .scheme = SIP_URI_SIP),
+       .display = "token1~` token2'+_ token3*%!.-", .tag = "_token~1'+`*%!-.",
+       .scheme = SIP_URI_SIP),
     OK(.in = "<sip:a@b;lr>;x;y=z", .uri = "sip:a@b;lr", .params = ";x;y=z",
        .tag = "", .scheme = SIP_URI_SIP),
     OK(.in = "\"\" <sip:a@b>", .display = "\"\"", .scheme = SIP_URI_SIP),
@@ -170,6 +176,10 @@ static const struct cseq_case cseqs[] = {
 static void cseq_table(void **state)
 {
     (void)state;
+    struct sip_nameaddr na;
+    struct sip_cseq cs0;
+    assert_int_equal(sip_parse_nameaddr(SV_NULL, &na, NULL), SIP_PARSE_BAD);
+    assert_int_equal(sip_parse_cseq(SV_NULL, &cs0, NULL), SIP_PARSE_BAD);
     for (size_t i = 0; i < sizeof(cseqs) / sizeof(cseqs[0]); i++) {
         const struct cseq_case *c = &cseqs[i];
         struct sip_cseq cs;

@@ -31,22 +31,29 @@ struct uri_case {
     const char *opaque;
 };
 
-#define OK(...)  { .res = SIP_PARSE_OK, __VA_ARGS__ }
-#define BAD(s)   { .in = (s), .res = SIP_PARSE_BAD }
+#define OK(...)                          \
+    {                                    \
+        .res = SIP_PARSE_OK, __VA_ARGS__ \
+    }
+#define BAD(s)                          \
+    {                                   \
+        .in = (s), .res = SIP_PARSE_BAD \
+    }
 
 static const struct uri_case uris[] = {
-    OK(.in = "sip:alice@example.com", .scheme_name = "sip", .user = "alice", .host = "example.com"),
-    OK(.in = "sips:alice:secret@example.com:5061;transport=tls?subject=hi&x=y",
-       .user = "alice", .password = "secret",
-       .host = "example.com", .port = 5061, .params = ";transport=tls",
-       .headers = "subject=hi&x=y"),
-    OK(.in = "sip:example.com", .user = "",
+    OK(.in = "sip:alice@example.com", .scheme_name = "sip", .user = "alice",
        .host = "example.com"),
-    OK(.in = "SIP:Alice@Example.COM", .scheme_name = "SIP", .user = "Alice", .host = "Example.COM"),
-    OK(.in = "sip:+1-555@gw.example.com;user=phone", .user = "+1-555", .params = ";user=phone"),
+    OK(.in = "sips:alice:secret@example.com:5061;transport=tls?subject=hi&x=y",
+       .user = "alice", .password = "secret", .host = "example.com",
+       .port = 5061, .params = ";transport=tls", .headers = "subject=hi&x=y"),
+    OK(.in = "sip:example.com", .user = "", .host = "example.com"),
+    OK(.in = "SIP:Alice@Example.COM", .scheme_name = "SIP", .user = "Alice",
+       .host = "Example.COM"),
+    OK(.in = "sip:+1-555@gw.example.com;user=phone", .user = "+1-555",
+       .params = ";user=phone"),
     OK(.in = "sip:alice:@h", .user = "alice", .password = "", .host = "h"),
-    OK(.in = "sip:[2001:db8::1]:5070;lr", .host = "[2001:db8::1]",
-       .ipv6 = true, .port = 5070, .params = ";lr"),
+    OK(.in = "sip:[2001:db8::1]:5070;lr", .host = "[2001:db8::1]", .ipv6 = true,
+       .port = 5070, .params = ";lr"),
     OK(.in = "sip:user@[::ffff:192.0.2.1]", .host = "[::ffff:192.0.2.1]",
        .ipv6 = true),
     /* RFC 5118 §4.10: the RFC 3261 ABNF bug form is tolerated */
@@ -58,8 +65,7 @@ static const struct uri_case uris[] = {
     OK(.in = "sip:%61lice@h", .user = "%61lice", .host = "h"),
     /* RFC 4475 §3.1.1.9: ';' in the user part */
     OK(.in = "sip:user;par=u%40example.net@example.com",
-       .user = "user;par=u%40example.net", .host = "example.com",
-       .params = ""),
+       .user = "user;par=u%40example.net", .host = "example.com", .params = ""),
     /* RFC 4475 §3.1.1.2 */
     OK(.in = "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,"
              "weird!*pas$wo~d_too.(doesn't-it)@example.com",
@@ -80,10 +86,10 @@ static const struct uri_case uris[] = {
        .scheme_name = "tel", .opaque = "+1-201-555-0123;phone-context=x"),
     OK(.in = "soap.beep://192.0.2.103:3002", .other = true,
        .scheme_name = "soap.beep", .opaque = "//192.0.2.103:3002"),
-    OK(.in = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
-       .other = true, .scheme_name = "urn"),
-    OK(.in = "nobodyKnowsThisScheme:totallyopaquecontent",
-       .other = true, .opaque = "totallyopaquecontent"),
+    OK(.in = "urn:uuid:f81d4fae-7dec-11d0-a765-00a0c91e6bf6", .other = true,
+       .scheme_name = "urn"),
+    OK(.in = "nobodyKnowsThisScheme:totallyopaquecontent", .other = true,
+       .opaque = "totallyopaquecontent"),
     OK(.in = "http://www.example.com/a?b=c#d", .other = true),
 
     BAD(""),
@@ -155,9 +161,8 @@ static void uri_table(void **state)
         }
         enum sip_uri_scheme scheme = SIP_URI_OTHER;
         if (!c->other) {
-            scheme = (len > 4 && (in[3] == 's' || in[3] == 'S'))
-                         ? SIP_URI_SIPS
-                         : SIP_URI_SIP;
+            scheme = (len > 4 && (in[3] == 's' || in[3] == 'S')) ? SIP_URI_SIPS
+                                                                 : SIP_URI_SIP;
         }
         assert_int_equal(uri.scheme, scheme);
         if (c->scheme_name) {
@@ -197,9 +202,8 @@ static void unescape(void **state)
 
     assert_int_equal(sip_unescape(SV_LIT("%61%62c"), out, sizeof(out)), 3);
     assert_memory_equal(out, "abc", 3);
-    assert_int_equal(sip_unescape(SV_LIT("I%20have%20spaces"), out,
-                                  sizeof(out)),
-                     13);
+    assert_int_equal(
+        sip_unescape(SV_LIT("I%20have%20spaces"), out, sizeof(out)), 13);
     assert_memory_equal(out, "I have spaces", 13);
     assert_int_equal(sip_unescape(SV_LIT("%2f%2F"), out, sizeof(out)), 2);
     assert_memory_equal(out, "//", 2);
@@ -218,24 +222,28 @@ static void param_find(void **state)
     (void)state;
     struct sv v;
 
-    assert_true(sip_param_find(SV_LIT(";lr;transport=tcp"), SV_LIT("transport"),
-                               &v));
+    assert_true(
+        sip_param_find(SV_LIT(";lr;transport=tcp"), SV_LIT("transport"), &v));
     assert_sv_equal(v, "tcp");
     assert_true(sip_param_find(SV_LIT(";lr;transport=tcp"), SV_LIT("LR"), &v));
     assert_sv_equal(v, "");
-    assert_false(sip_param_find(SV_LIT(";lr;transport=tcp"), SV_LIT("user"),
-                                &v));
+    assert_false(
+        sip_param_find(SV_LIT(";lr;transport=tcp"), SV_LIT("user"), &v));
     assert_false(sip_param_find(SV_LIT(""), SV_LIT("lr"), &v));
-    assert_true(sip_param_find(SV_LIT(" ; tag = abc ; q=\"x;y\";z"),
-                               SV_LIT("q"), &v));
+    assert_true(
+        sip_param_find(SV_LIT(" ; tag = abc ; q=\"x;y\";z"), SV_LIT("q"), &v));
     assert_sv_equal(v, "\"x;y\"");
     assert_true(sip_param_find(SV_LIT(" ; tag = abc ; q=\"x;y\";z"),
                                SV_LIT("z"), NULL));
-    assert_true(sip_param_find(SV_LIT(";maddr=[2001:db8::1];x=a/b"),
-                               SV_LIT("x"), &v));
+    assert_true(
+        sip_param_find(SV_LIT(";maddr=[2001:db8::1];x=a/b"), SV_LIT("x"), &v));
     assert_sv_equal(v, "a/b");
     assert_true(sip_param_find(SV_LIT(";a=1;a=2"), SV_LIT("a"), &v));
     assert_sv_equal(v, "1");
+    /* SV_NULL is an empty list (fuzz regression: NULL + 0) */
+    assert_false(sip_param_find(SV_NULL, SV_LIT("lr"), &v));
+    struct sip_uri uri;
+    assert_int_equal(sip_parse_uri(SV_NULL, &uri, NULL), SIP_PARSE_BAD);
     /* a name is not matched inside a value */
     assert_false(sip_param_find(SV_LIT(";x=\";tag=1\""), SV_LIT("tag"), &v));
 }

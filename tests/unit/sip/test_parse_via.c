@@ -32,16 +32,21 @@ struct via_case {
     const char *rest;
 };
 
-#define OK(...)  { .res = SIP_PARSE_OK, __VA_ARGS__ }
-#define BAD(s)   { .in = (s), .res = SIP_PARSE_BAD }
+#define OK(...)                          \
+    {                                    \
+        .res = SIP_PARSE_OK, __VA_ARGS__ \
+    }
+#define BAD(s)                          \
+    {                                   \
+        .in = (s), .res = SIP_PARSE_BAD \
+    }
 
 static const struct via_case vias[] = {
     OK(.in = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds",
        .transport = "UDP", .host = "192.0.2.1", .port = 5060,
        .branch = "z9hG4bK776asdhds", .received = "", .rport = RPORT_NONE,
        .params = ";branch=z9hG4bK776asdhds",
-       .raw = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds",
-       .rest = ""),
+       .raw = "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds", .rest = ""),
     OK(.in = "SIP/2.0/TCP client.example.com;branch=z9hG4bK1;rport",
        .transport = "TCP", .host = "client.example.com", .branch = "z9hG4bK1",
        .rport = RPORT_EMPTY),
@@ -65,11 +70,11 @@ static const struct via_case vias[] = {
                "z9hG4bK30239"),
     /* RFC 5118 §4.5: received with and without brackets */
     OK(.in = "SIP/2.0/UDP [2001:db8::9:1];received=2001:db8::9:255;branch=z9",
-       .host = "[2001:db8::9:1]", .received = "2001:db8::9:255",
-       .branch = "z9", .rport = RPORT_NONE),
+       .host = "[2001:db8::9:1]", .received = "2001:db8::9:255", .branch = "z9",
+       .rport = RPORT_NONE),
     OK(.in = "SIP/2.0/UDP [2001:db8::9:1]:6050;received=[2001:db8::9:255]",
-       .host = "[2001:db8::9:1]", .port = 6050,
-       .received = "[2001:db8::9:255]", .rport = RPORT_NONE),
+       .host = "[2001:db8::9:1]", .port = 6050, .received = "[2001:db8::9:255]",
+       .rport = RPORT_NONE),
     OK(.in = "SIP/2.0/UDP [::ffff:192.0.2.10]:19823;branch=z9hG4bKbh19",
        .host = "[::ffff:192.0.2.10]", .port = 19823),
     OK(.in = "SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKhjhs8ass877",
@@ -129,8 +134,8 @@ static void via_table(void **state)
         assert_non_null(in);
         memcpy(in, c->in, len);
         print_message("via: %s\n", c->in);
-        enum sip_parse_res res = sip_parse_via(sv_make(in, len), &via, &rest,
-                                               &err);
+        enum sip_parse_res res =
+            sip_parse_via(sv_make(in, len), &via, &rest, &err);
         assert_int_equal(res, c->res);
         if (res == SIP_PARSE_BAD) {
             assert_string_equal(err.reason, "Bad Via header");
@@ -193,6 +198,7 @@ static void via_list_walk(void **state)
         n++;
     }
     assert_int_equal(n, 3);
+    assert_int_equal(sip_parse_via(SV_NULL, &via, NULL, NULL), SIP_PARSE_BAD);
     /* rest may be NULL */
     assert_int_equal(sip_parse_via(SV_LIT(list), &via, NULL, NULL),
                      SIP_PARSE_OK);

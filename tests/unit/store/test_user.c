@@ -551,10 +551,12 @@ static void password_history(void **state)
                      0);
 }
 
+/* Thread CPU time: the figure that matters is our cost per lookup, not
+ * how busy the machine running the tests happens to be. */
 static double now_us(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
@@ -581,8 +583,8 @@ static void creds_latency(void **state)
                          0);
     }
     double per = (now_us() - t0) / N_LOOKUPS;
-    print_message("store_user_get_creds: %.2f us per lookup (%d users)\n", per,
-                  N_USERS);
+    print_message("store_user_get_creds: %.2f us CPU per lookup (%d users)\n",
+                  per, N_USERS);
     /* A loose ceiling that still catches a missing index or a re-prepare
      * per call, even under sanitizers on a loaded machine. */
     assert_true(per < 500.0);
