@@ -20,7 +20,7 @@ static void usage(FILE *out)
                  "  serve [-c FILE]            run the daemon\n"
                  "  wait-ready [--timeout S]   wait until the daemon serves\n"
                  "  tenant add|list ...        manage tenants (SIP domains)\n"
-                 "  user add|list|set|rm ...   manage extensions\n"
+                 "  user add|list|set|rm|import ...  manage extensions\n"
                  "  reg list [DOMAIN]          list registrations\n"
                  "  version                    print the version\n"
                  "\n"

@@ -241,6 +241,15 @@ authenticate(struct reg_registrar *r, const struct sip_msg *msg,
         res->detail = "Incomplete Authorization header";
         return AUTH_BAD_REQUEST;
     }
+    /* Quoted-pairs are legal but no extension, nonce or URI of ours needs
+     * one; refusing them keeps the hashed text equal to the sent text. */
+    if (sv_find_char(dig.username, '\\') >= 0
+        || sv_find_char(dig.cnonce, '\\') >= 0
+        || sv_find_char(dig.uri, '\\') >= 0
+        || sv_find_char(dig.nonce, '\\') >= 0) {
+        res->detail = "Escaped characters in Authorization header";
+        return AUTH_BAD_REQUEST;
+    }
     if (!sv_eq_nocase(dig.qop, SV_LIT("auth")) || dig.cnonce.len == 0
         || reg_nc_parse(dig.nc, &nc) != 0) {
         res->detail = "qop=auth with nc and cnonce required";

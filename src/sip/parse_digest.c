@@ -102,8 +102,7 @@ static bool store(struct sip_digest *dig, int idx, struct sv v)
         break;
     case D_NC:
         /* nc-value = 8LHEX */
-        if (v.len != 8 || !sip_lex_escaped(v.p, v.p + v.len, SIP_C_HEX)
-            || memchr(v.p, '%', v.len)) {
+        if (v.len != 8 || sip_lex_span(v.p, v.p + 8, SIP_C_HEX) != v.p + 8) {
             return false;
         }
         dig->nc = v;

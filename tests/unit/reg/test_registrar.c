@@ -356,6 +356,19 @@ static void other_users_aor_is_forbidden(void **state)
     assert_int_equal(reg_loc_count(&f->loc, 1700000000), 0);
 }
 
+static void escaped_credentials_are_refused(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(
+        send_reg(f, "1001",
+                 "Authorization: Digest username=\"10\\01\", "
+                 "realm=\"example.com\", nonce=\"abc\", "
+                 "uri=\"sip:example.com\", response=\"00\", qop=auth, "
+                 "nc=00000001, cnonce=\"x\"\r\n"),
+        400);
+    assert_non_null(strstr(f->out.p, "Escaped characters"));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -366,6 +379,7 @@ int main(void)
         T(expiry_bounds_and_star),
         T(stale_nonce_and_foreign_source),
         T(other_users_aor_is_forbidden),
+        T(escaped_credentials_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
