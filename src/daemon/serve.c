@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,6 +236,10 @@ static void on_persist_timer(uv_timer_t *t)
     sw_persist_flush(&s->persist, now);
     if (++s->ticks % PURGE_EVERY_TICKS == 0) {
         sw_persist_purge(&s->persist, now);
+        /* Expired transactions and bindings free memory on every worker;
+         * give the unused heap back to the system so the resident size
+         * follows the real load instead of its peak. */
+        malloc_trim(0);
     }
 }
 
