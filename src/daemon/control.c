@@ -127,10 +127,13 @@ static void find_aor(void *ud, const struct reg_binding_view *v)
     }
 }
 
-/* A removed extension loses its live registrations at once. */
+/* Cached look-ups are dropped after any change, and a removed extension
+ * loses its live registrations at once. */
 static void hook_after_change(void *ud, const char *op, const json_t *req)
 {
     struct sw_control *c = ud;
+    /* Every change can affect a cached tenant or credential. */
+    sw_lookup_invalidate(&c->core->lookup);
     if (strcmp(op, "user.rm") != 0) {
         return;
     }

@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "daemon/config.h"
+#include "daemon/lookup.h"
 #include "reg/location.h"
 #include "reg/registrar.h"
 #include "sip/msg.h"
@@ -52,6 +53,7 @@ struct sw_core {
     const struct sw_config *cfg;
     struct reg_loc loc;
     struct reg_registrar reg;
+    struct sw_lookup_cache lookup; /* tenants and credentials */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

@@ -15,11 +15,11 @@
 #include "base/check.h"
 #include "base/log.h"
 #include "daemon/core.h"
+#include "daemon/lookup.h"
 #include "loop/worker.h"
 #include "net/net.h"
 #include "reg/registrar.h"
 #include "sip/build.h"
-#include "store/store.h"
 
 static const char allow_hdr[] = "Allow: REGISTER, OPTIONS\r\n";
 
@@ -163,56 +163,6 @@ static void answer(struct req_ctx *rc, const struct sip_msg *msg, int status,
 
 /* ---- REGISTER ---------------------------------------------------------- */
 
-static int lookup_tenant(void *ud, struct sv domain, struct reg_tenant *out)
-{
-    struct sw_worker *w = ud;
-    struct store_tenant t;
-    char d[STORE_DOMAIN_MAX + 1];
-
-    if (sv_copy_cstr(domain, d, sizeof(d)) != 0) {
-        return -ENOENT;
-    }
-    int rc = store_tenant_find(w->st, d, &t);
-    if (rc == -EINVAL) {
-        return -ENOENT;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    out->tenant_id = t.id;
-    out->min_expires_s = t.pol.reg_expires_min_s;
-    out->max_expires_s = t.pol.reg_expires_max_s;
-    out->default_expires_s = t.pol.reg_expires_default_s;
-    out->max_contacts = t.pol.max_contacts;
-    return 0;
-}
-
-static int lookup_creds(void *ud, struct sv domain, struct sv user,
-                        struct reg_creds *out)
-{
-    struct sw_worker *w = ud;
-    struct store_creds c;
-    char d[STORE_DOMAIN_MAX + 1];
-    char u[STORE_EXT_MAX + 1];
-
-    if (sv_copy_cstr(domain, d, sizeof(d)) != 0
-        || sv_copy_cstr(user, u, sizeof(u)) != 0) {
-        return -ENOENT;
-    }
-    int rc = store_user_get_creds(w->st, d, u, &c);
-    if (rc == -EINVAL) {
-        return -ENOENT;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    out->user_id = c.user_id;
-    out->tenant_id = c.tenant_id;
-    memcpy(out->ha1_md5, c.ha1_md5, sizeof(c.ha1_md5));
-    memcpy(out->ha1_sha256, c.ha1_sha256, sizeof(c.ha1_sha256));
-    return 0;
-}
-
 static void origin_of(const struct req_ctx *rc, struct reg_origin *org)
 {
     const struct net_addr *a = &rc->pkt->src;
@@ -265,7 +215,8 @@ static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
     struct sw_worker *w = rc->w;
     struct reg_origin org;
     struct reg_result res;
-    const struct reg_lookup lk = { lookup_tenant, lookup_creds, w };
+    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w) };
+    const struct reg_lookup lk = { sw_lookup_tenant, sw_lookup_creds, &lx };
 
     origin_of(rc, &org);
     buf_reset(&w->out);
@@ -353,7 +304,16 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
     }
     count(&core->stats.requests);
 
-    /* 3. Transaction layer: retransmissions never reach the handlers. */
+    /* 3. Transaction layer: retransmissions never reach the handlers.
+     * A REGISTER without credentials is answered statelessly: its answer is
+     * a fresh challenge that changes nothing, so a retransmission may get
+     * another one, and keeping it for Timer J (32 s on UDP) would double
+     * the memory a registration costs. */
+    if (msg->method == SIP_METHOD_REGISTER
+        && !sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
+        dispatch(&rc, msg);
+        return;
+    }
     struct sip_txn_key key;
     struct sip_txn_dest dest;
     struct sv resend = SV_NULL;

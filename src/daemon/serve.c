@@ -37,6 +37,8 @@
 #define PERSIST_INTERVAL_MS 200
 #define PURGE_EVERY_TICKS   50 /* 10 s */
 #define NONCE_KEY_FILE      "nonce.key"
+#define LOOKUP_CACHE_ENTRIES (256u * 1024u)
+#define LOOKUP_CACHE_TTL_MS  60000
 
 static const struct log_ctx lc = { "daemon", NULL };
 
@@ -293,7 +295,11 @@ static int start(struct serve *s)
         log_err(&lc, "nonce key in %s: %s", cfg->data_dir, strerror(-rc));
         return rc;
     }
-    rc = reg_loc_init(&s->core.loc);
+    rc = sw_lookup_init(&s->core.lookup, LOOKUP_CACHE_ENTRIES,
+                        LOOKUP_CACHE_TTL_MS);
+    if (rc == 0) {
+        rc = reg_loc_init(&s->core.loc);
+    }
     if (rc == 0) {
         rc = reg_registrar_init(&s->core.reg, &s->core.loc, NULL, nonce_key,
                                 cfg->nonce_lifetime_s);
@@ -386,6 +392,7 @@ static void finish(struct serve *s)
     free(s->core.workers);
     reg_registrar_fini(&s->core.reg);
     reg_loc_fini(&s->core.loc);
+    sw_lookup_fini(&s->core.lookup);
     store_close(s->st);
     uv_loop_close(&s->loop);
 }

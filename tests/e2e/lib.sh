@@ -201,36 +201,43 @@ user_password() { # EXT
     printf '%s' "$pw"
 }
 
-# Create tenant DOMAIN and N users FIRST..FIRST+N-1 with known passwords;
-# write the SIPp injection file $SW_E2E_DIR/users.csv:
+# Create tenant DOMAIN and N users FIRST..FIRST+N-1 with known passwords:
+# one `sipwarden user add` each below 50 users, else one `sipwarden user
+# import DOMAIN FILE` (CSV ext,password). Writes $SW_E2E_DIR/users.txt
+# (EXT@DOMAIN PASSWORD) and the SIPp injection file $SW_E2E_DIR/users.csv:
 #   EXT;[authentication username=EXT password=PW];DOMAIN;EXPIRES(3600)
 # (SIPp 3.6.1 cannot nest [field] in [authentication], but an injected field
 # holding the whole keyword is parsed as one; see testdata README.)
 make_users() { # N [FIRST] [DOMAIN]
     local n=$1 first=${2:-1000} domain=${3:-$SW_DOMAIN} i ext pw t0 t1
-    local csv="$SW_E2E_DIR/users.csv"
+    local csv="$SW_E2E_DIR/users.csv" imp="$SW_E2E_DIR/users.import"
+    local batch=0
+    [ "$n" -lt 50 ] || batch=1
     t0=$(date +%s%N)
     assert_ok "tenant add $domain" sw tenant add "$domain"
     echo SEQUENTIAL >"$csv"
     : >"$SW_E2E_DIR/users.txt"
+    : >"$imp"
     for ((i = 0; i < n; i++)); do
         ext=$((first + i))
         user_password_var "$ext" pw
-        if [ "$SW_TARGET" = sipwarden ]; then
+        if [ "$batch" -eq 0 ]; then
             timeout 10 "$SW_BIN" -c "$SW_CONF" user add "$ext@$domain" \
                 --sip-password "$pw" >/dev/null \
                 || fail "user add $ext@$domain failed"
         fi
+        printf '%s,%s\n' "$ext" "$pw" >&5
         printf '%s@%s %s\n' "$ext" "$domain" "$pw" >&3
         printf '%s;[authentication username=%s password=%s];%s;3600\n' \
             "$ext" "$ext" "$pw" "$domain" >&4
-    done 3>>"$SW_E2E_DIR/users.txt" 4>>"$csv"
-    if [ "$SW_TARGET" = kamailio ]; then
-        # The stand-in's batch form (one Python start instead of N).
-        assert_ok "user import" sw user import "$SW_E2E_DIR/users.txt"
+    done 3>>"$SW_E2E_DIR/users.txt" 4>>"$csv" 5>>"$imp"
+    if [ "$batch" -eq 1 ]; then
+        assert_ok "user import of $n users" \
+            timeout 120 "$SW_BIN" -c "$SW_CONF" user import "$domain" "$imp"
     fi
     t1=$(date +%s%N)
-    log "make_users: $n users in $(((t1 - t0) / 1000000)) ms"
+    log "make_users: $n users in $(((t1 - t0) / 1000000)) ms" \
+        "($([ "$batch" -eq 1 ] && echo "user import" || echo "user add each"))"
 }
 
 # `reg list --json` as a JSON array of bindings with aor, contact, expires
