@@ -19,7 +19,7 @@
 #define KEY_MAX (STORE_EXT_MAX + STORE_DOMAIN_MAX + 4)
 
 struct lookup_entry {
-    struct lookup_entry *chain;      /* hash chain */
+    struct lookup_entry *chain;       /* hash chain */
     struct lookup_entry *prev, *next; /* LRU, most recent at head */
     uint64_t hash;
     uint64_t gen;
@@ -129,8 +129,9 @@ static struct lookup_entry **slot(struct lookup_shard *s, uint64_t h,
                                   struct sv key)
 {
     struct lookup_entry **pp = &s->buckets[h & (s->n_buckets - 1)];
-    while (*pp && !((*pp)->hash == h
-                    && sv_eq(sv_make((*pp)->key, (*pp)->key_len), key))) {
+    while (*pp
+           && !((*pp)->hash == h
+                && sv_eq(sv_make((*pp)->key, (*pp)->key_len), key))) {
         pp = &(*pp)->chain;
     }
     return pp;
@@ -198,8 +199,7 @@ static void put(struct sw_lookup_cache *c, struct sv key, uint64_t gen,
     }
     while (s->n >= c->cap_per_shard && s->tail) {
         drop(s, s->tail);
-        atomic_fetch_add_explicit(&c->stats.evictions, 1,
-                                  memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->stats.evictions, 1, memory_order_relaxed);
         pp = slot(s, h, key);
     }
     e->chain = *pp;

@@ -34,9 +34,9 @@
 #include "net/tls.h"
 #include "store/store.h"
 
-#define PERSIST_INTERVAL_MS 200
-#define PURGE_EVERY_TICKS   50 /* 10 s */
-#define NONCE_KEY_FILE      "nonce.key"
+#define PERSIST_INTERVAL_MS  200
+#define PURGE_EVERY_TICKS    50 /* 10 s */
+#define NONCE_KEY_FILE       "nonce.key"
 #define LOOKUP_CACHE_ENTRIES (256u * 1024u)
 #define LOOKUP_CACHE_TTL_MS  60000
 

@@ -72,6 +72,11 @@ struct net_tls_ctx {
 
 struct net_worker;
 
+enum {
+    NET_UDP_TX_BATCH = 32,      /* answers sent by one sendmmsg */
+    NET_UDP_TX_BUF = 64 * 1024, /* bytes those answers may take */
+};
+
 struct net_udp {
     uv_udp_t h; /* valid when is_inited */
     struct net_worker *nw;
@@ -79,6 +84,15 @@ struct net_udp {
     struct net_addr local;  /* bound address */
     bool is_inited;         /* h needs uv_close */
     _Atomic bool is_closed; /* closed or never opened: sends fail */
+    /* Answers given while a receive batch is handled go out together in
+     * one sendmmsg when the batch ends (worker thread only). */
+    bool is_batching;
+    unsigned n_tx;
+    size_t tx_used;
+    struct net_addr tx_dst[NET_UDP_TX_BATCH];
+    uint32_t tx_off[NET_UDP_TX_BATCH];
+    uint32_t tx_len[NET_UDP_TX_BATCH];
+    char tx_buf[NET_UDP_TX_BUF];
 };
 
 struct net_listener {

@@ -2,15 +2,17 @@
 /*
  * UDP: one socket per worker per listener, all bound to the same address
  * with SO_REUSEPORT, read with recvmmsg batches into the worker's buffer.
- * Sends go straight out with uv_udp_try_send and fall back to a copied,
- * queued uv_udp_send when the socket would block; other threads hand their
- * sends to the owning worker.
+ * Answers given while a batch is handled are collected and sent with one
+ * sendmmsg when the batch ends; other sends go straight out with
+ * uv_udp_try_send and fall back to a copied, queued uv_udp_send when the
+ * socket would block; other threads hand their sends to the owning worker.
  */
 #include "net/net_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/check.h"
@@ -33,6 +35,8 @@ struct udp_xsend {
     size_t len;
     char data[];
 };
+
+static void udp_tx_flush(struct net_udp *udp);
 
 /* ---- receive ------------------------------------------------------------- */
 
@@ -57,8 +61,12 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     SW_UNUSED(buf);
 
     if (flags & UV_UDP_MMSG_FREE) {
-        return; /* end of a batch; the buffer is ours and stays */
+        /* End of a batch; the buffer is ours and stays. */
+        udp_tx_flush(udp);
+        udp->is_batching = false;
+        return;
     }
+    udp->is_batching = (flags & UV_UDP_MMSG_CHUNK) != 0;
     if (nread < 0) {
         NET_STAT_INC(nw, rx_errors);
         log_warn_rl(&net_lc, "udp receive error: %s", uv_strerror((int)nread));
@@ -167,14 +175,11 @@ static int dst_for_socket(const struct net_udp *udp, const struct net_addr *dst,
     return net_addr_family(out) == sock_fam ? 0 : -EAFNOSUPPORT;
 }
 
-/* On udp's worker; 'to' already fits the socket's family. */
-static int send_local(struct net_udp *udp, const struct net_addr *to,
-                      const void *data, size_t len)
+/* On udp's worker, now; 'to' already fits the socket's family. */
+static int send_now(struct net_udp *udp, const struct net_addr *to,
+                    const void *data, size_t len)
 {
     struct net_worker *nw = udp->nw;
-    if (atomic_load(&udp->is_closed)) {
-        return -ENOTCONN;
-    }
     /* libuv's buffer type is not const-correct; nothing writes to it. */
     uv_buf_t b = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
     int rc = uv_udp_try_send(&udp->h, &b, 1, &to->sa);
@@ -209,6 +214,75 @@ static int send_local(struct net_udp *udp, const struct net_addr *to,
     }
     NET_STAT_INC(nw, tx_pkts);
     NET_STAT_ADD(nw, tx_bytes, len);
+    return 0;
+}
+
+/* Send the answers collected during a receive batch with one sendmmsg;
+ * what the socket does not take now goes the queued way. */
+static void udp_tx_flush(struct net_udp *udp)
+{
+    struct mmsghdr mm[NET_UDP_TX_BATCH];
+    struct iovec iov[NET_UDP_TX_BATCH];
+    unsigned n = udp->n_tx;
+    int sent = 0;
+    uv_os_fd_t fd;
+
+    if (n == 0) {
+        return;
+    }
+    udp->n_tx = 0;
+    udp->tx_used = 0;
+    if (uv_fileno((uv_handle_t *)&udp->h, &fd) == 0
+        && uv_udp_get_send_queue_count(&udp->h) == 0) {
+        memset(mm, 0, sizeof(mm[0]) * n);
+        for (unsigned i = 0; i < n; i++) {
+            iov[i].iov_base = udp->tx_buf + udp->tx_off[i];
+            iov[i].iov_len = udp->tx_len[i];
+            mm[i].msg_hdr.msg_name = &udp->tx_dst[i].sa;
+            mm[i].msg_hdr.msg_namelen = udp->tx_dst[i].len;
+            mm[i].msg_hdr.msg_iov = &iov[i];
+            mm[i].msg_hdr.msg_iovlen = 1;
+        }
+        do {
+            sent = sendmmsg(fd, mm, n, MSG_DONTWAIT);
+        } while (sent == -1 && errno == EINTR);
+        if (sent < 0) {
+            sent = 0;
+        }
+        for (int i = 0; i < sent; i++) {
+            NET_STAT_INC(udp->nw, tx_pkts);
+            NET_STAT_ADD(udp->nw, tx_bytes, udp->tx_len[i]);
+        }
+    }
+    for (unsigned i = (unsigned)sent; i < n; i++) {
+        send_now(udp, &udp->tx_dst[i], udp->tx_buf + udp->tx_off[i],
+                 udp->tx_len[i]);
+    }
+}
+
+/* On udp's worker; 'to' already fits the socket's family. Inside a receive
+ * batch the datagram is copied and sent with the batch's others. */
+static int send_local(struct net_udp *udp, const struct net_addr *to,
+                      const void *data, size_t len)
+{
+    if (atomic_load(&udp->is_closed)) {
+        return -ENOTCONN;
+    }
+    if (!udp->is_batching) {
+        return send_now(udp, to, data, len);
+    }
+    if (udp->n_tx == NET_UDP_TX_BATCH || len > NET_UDP_TX_BUF - udp->tx_used) {
+        udp_tx_flush(udp);
+        if (len > NET_UDP_TX_BUF) {
+            return send_now(udp, to, data, len);
+        }
+    }
+    unsigned i = udp->n_tx++;
+    udp->tx_dst[i] = *to;
+    udp->tx_off[i] = (uint32_t)udp->tx_used;
+    udp->tx_len[i] = (uint32_t)len;
+    memcpy(udp->tx_buf + udp->tx_used, data, len);
+    udp->tx_used += len;
     return 0;
 }
 
