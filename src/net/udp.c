@@ -175,17 +175,16 @@ static int dst_for_socket(const struct net_udp *udp, const struct net_addr *dst,
     return net_addr_family(out) == sock_fam ? 0 : -EAFNOSUPPORT;
 }
 
-/* On udp's worker, now; 'to' already fits the socket's family. */
-static int send_now(struct net_udp *udp, const struct net_addr *to,
-                    const void *data, size_t len)
+/* On udp's worker, now; 'to' already fits the socket's family. Counts
+ * drops, not sends (the callers do). */
+static int udp_write(struct net_udp *udp, const struct net_addr *to,
+                     const void *data, size_t len)
 {
     struct net_worker *nw = udp->nw;
     /* libuv's buffer type is not const-correct; nothing writes to it. */
     uv_buf_t b = uv_buf_init((char *)(uintptr_t)data, (unsigned)len);
     int rc = uv_udp_try_send(&udp->h, &b, 1, &to->sa);
     if (rc >= 0) {
-        NET_STAT_INC(nw, tx_pkts);
-        NET_STAT_ADD(nw, tx_bytes, len);
         return 0;
     }
     if (rc != UV_EAGAIN) {
@@ -212,9 +211,18 @@ static int send_now(struct net_udp *udp, const struct net_addr *to,
         NET_STAT_INC(nw, tx_drops);
         return rc;
     }
-    NET_STAT_INC(nw, tx_pkts);
-    NET_STAT_ADD(nw, tx_bytes, len);
     return 0;
+}
+
+static int send_now(struct net_udp *udp, const struct net_addr *to,
+                    const void *data, size_t len)
+{
+    int rc = udp_write(udp, to, data, len);
+    if (rc == 0) {
+        NET_STAT_INC(udp->nw, tx_pkts);
+        NET_STAT_ADD(udp->nw, tx_bytes, len);
+    }
+    return rc;
 }
 
 /* Send the answers collected during a receive batch with one sendmmsg;
@@ -249,14 +257,11 @@ static void udp_tx_flush(struct net_udp *udp)
         if (sent < 0) {
             sent = 0;
         }
-        for (int i = 0; i < sent; i++) {
-            NET_STAT_INC(udp->nw, tx_pkts);
-            NET_STAT_ADD(udp->nw, tx_bytes, udp->tx_len[i]);
-        }
     }
+    /* Counted as sent when queued; a failure here counts as a drop. */
     for (unsigned i = (unsigned)sent; i < n; i++) {
-        send_now(udp, &udp->tx_dst[i], udp->tx_buf + udp->tx_off[i],
-                 udp->tx_len[i]);
+        udp_write(udp, &udp->tx_dst[i], udp->tx_buf + udp->tx_off[i],
+                  udp->tx_len[i]);
     }
 }
 
@@ -278,6 +283,8 @@ static int send_local(struct net_udp *udp, const struct net_addr *to,
         }
     }
     unsigned i = udp->n_tx++;
+    NET_STAT_INC(udp->nw, tx_pkts);
+    NET_STAT_ADD(udp->nw, tx_bytes, len);
     udp->tx_dst[i] = *to;
     udp->tx_off[i] = (uint32_t)udp->tx_used;
     udp->tx_len[i] = (uint32_t)len;
