@@ -437,31 +437,42 @@ static struct sec_src *entry_alloc(struct sec_srctable *t, struct sec_shard *sh,
 
 /* ---- entries ------------------------------------------------------------- */
 
-static void addr_reset_windows(const struct sec_src_lock *lk, struct sec_src *e)
+static void addr_reset_pkt(const struct sec_src_lock *lk, struct sec_src *e)
+{
+    e->a.pkt_win_ms = lk->now_ms32;
+    e->a.pkt_cur = 0;
+    e->a.pkt_prev = 0;
+}
+
+/* End the detection window: its counters start again from zero. */
+static void addr_reset_det(const struct sec_src_lock *lk, struct sec_src *e)
 {
     struct sec_src_addr *a = &e->a;
-    a->pkt_win_ms = lk->now_ms32;
-    a->pkt_cur = 0;
-    a->pkt_prev = 0;
     e->flags &= (uint8_t)~SEC_SRCF_DET_ACTIVE;
     a->det_start_ms = lk->now_ms32;
     a->auth_fails = 0;
     a->users_failing = 0;
     a->chal_new = 0;
+    a->chal_mid = 0;
     a->chal_old = 0;
-    a->chal_slot_s = (uint16_t)lk->now_s;
+    a->chal_slot = 0;
     a->ua_score = 0;
     a->rl_refused = 0;
-    for (unsigned i = 0; i < SEC_SRC_BUCKETS; i++) {
-        a->tat[i] = lk->now_ticks;
-    }
 }
 
-/* A bucket time in the past reads as "full": bring it to now. */
-static uint32_t tat_normalize(uint32_t tat, uint32_t now_ticks)
+void sec_src_det_restart(const struct sec_src_lock *lk, struct sec_src *e)
 {
-    uint32_t ahead = tat - now_ticks;
-    return (ahead == 0 || ahead > SEC_TAT_MAX_AHEAD_TICKS) ? now_ticks : tat;
+    addr_reset_det(lk, e);
+    e->flags |= SEC_SRCF_DET_ACTIVE;
+}
+
+static void addr_reset_windows(const struct sec_src_lock *lk, struct sec_src *e)
+{
+    addr_reset_pkt(lk, e);
+    addr_reset_det(lk, e);
+    for (unsigned i = 0; i < SEC_SRC_BUCKETS; i++) {
+        e->a.tat[i] = lk->now_ticks;
+    }
 }
 
 /*
@@ -484,25 +495,15 @@ static void entry_refresh(const struct sec_src_lock *lk, struct sec_src *e)
             break;
         }
         for (unsigned i = 0; i < SEC_SRC_BUCKETS; i++) {
-            e->a.tat[i] = tat_normalize(e->a.tat[i], lk->now_ticks);
+            e->a.tat[i] = sec_tat_normalize(e->a.tat[i], lk->now_ticks);
         }
         if (lk->now_ms32 - e->a.pkt_win_ms >= 2000) {
-            e->a.pkt_win_ms = lk->now_ms32;
-            e->a.pkt_cur = 0;
-            e->a.pkt_prev = 0;
+            addr_reset_pkt(lk, e);
         }
         if ((e->flags & SEC_SRCF_DET_ACTIVE)
             && lk->now_ms32 - e->a.det_start_ms >= SEC_WINDOW_MAX_MS) {
             /* Past any detection period: the counters are void. */
-            uint32_t tats[SEC_SRC_BUCKETS];
-            memcpy(tats, e->a.tat, sizeof(tats));
-            uint32_t pkt_win = e->a.pkt_win_ms;
-            uint16_t cur = e->a.pkt_cur, prev = e->a.pkt_prev;
-            addr_reset_windows(lk, e);
-            memcpy(e->a.tat, tats, sizeof(tats));
-            e->a.pkt_win_ms = pkt_win;
-            e->a.pkt_cur = cur;
-            e->a.pkt_prev = prev;
+            addr_reset_det(lk, e);
         }
         break;
     case SEC_SRC_USER:
@@ -513,7 +514,7 @@ static void entry_refresh(const struct sec_src_lock *lk, struct sec_src *e)
         }
         break;
     case SEC_SRC_BUCKET:
-        e->b.tat = tat_normalize(e->b.tat, lk->now_ticks);
+        e->b.tat = sec_tat_normalize(e->b.tat, lk->now_ticks);
         break;
     default:
         break;
@@ -636,7 +637,8 @@ void sec_src_fill_view(const struct sec_src_lock *lk, const struct sec_src *e,
         out->det_start_ms = lk->now_ms - (lk->now_ms32 - a->det_start_ms);
         out->auth_fails = a->auth_fails;
         out->users_failing = a->users_failing;
-        out->chal_unanswered = (uint32_t)a->chal_new + a->chal_old;
+        out->chal_unanswered =
+            (uint32_t)a->chal_new + a->chal_mid + a->chal_old;
         out->ua_score = a->ua_score;
         out->rate_refused = a->rl_refused;
     }

@@ -49,9 +49,10 @@ struct sec_src_addr {
     uint32_t det_start_ms;   /* start of the detection window */
     uint16_t auth_fails;     /* failed authentications counted to it */
     uint16_t users_failing;  /* distinct (user, tenant) failing in it */
-    uint16_t chal_new;       /* challenges sent in the current grace slot */
-    uint16_t chal_old;       /* older challenges still unanswered */
-    uint16_t chal_slot_s;    /* start of the grace slot, seconds mod 2^16 */
+    uint8_t chal_new;        /* challenges sent in this grace slot (sat.) */
+    uint8_t chal_mid;        /* ... in the previous slot, unanswered */
+    uint16_t chal_old;       /* older ones, unanswered: failed challenges */
+    uint16_t chal_slot;      /* grace slot index (now_s / grace), mod 2^16 */
     uint8_t ua_score;        /* requests without User-Agent (saturating) */
     uint8_t rl_refused;      /* method-rate refusals (saturating) */
     uint32_t last_success_s; /* last successful auth, rel s + 1; 0 never */
@@ -147,12 +148,29 @@ struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
 uint32_t sec_src_count_packet(const struct sec_src_lock *lk,
                               struct sec_src *e);
 
+/*
+ * A bucket arrival time at or behind now reads as "bucket full": now.
+ * Times run at most SEC_TAT_MAX_AHEAD_TICKS ahead, so anything further
+ * "ahead" is a past time that wrapped.
+ */
+static inline uint32_t sec_tat_normalize(uint32_t tat, uint32_t now_ticks)
+{
+    uint32_t ahead = tat - now_ticks;
+    return (ahead == 0 || ahead > SEC_TAT_MAX_AHEAD_TICKS) ? now_ticks : tat;
+}
+
 /* Keyed 64-bit hash (SipHash-1-3 under the table's secret key). */
 uint64_t sec_srctable_hash(const struct sec_srctable *t, const void *p,
                            size_t n);
 
 /* Absolute caller-clock milliseconds of an entry's relative seconds. */
 uint64_t sec_srctable_abs_ms(const struct sec_srctable *t, uint32_t rel_s);
+
+/*
+ * Start a new detection window on an ADDR entry at the lock's time: its
+ * counters restart from zero (chal_slot is left to the caller).
+ */
+void sec_src_det_restart(const struct sec_src_lock *lk, struct sec_src *e);
 
 /* Fill a view from an ADDR entry (pps left to the caller). */
 void sec_src_fill_view(const struct sec_src_lock *lk, const struct sec_src *e,
