@@ -6,7 +6,8 @@
 # dir, runs tests/e2e/CASE/run.sh inside the namespace, then removes what it
 # created: it kills only the PIDs the case recorded (checked against their
 # start time), deletes the namespace and the temp dir (kept on failure when
-# SW_E2E_KEEP=1). Exit 0 pass, 1 fail, 77 skip (not root, tool missing).
+# SW_E2E_KEEP=1). Exit 0 pass, 1 fail (also when not root or a tool is
+# missing).
 # SW_BIN may also come from the environment; SW_E2E_TIMEOUT bounds the case
 # (seconds, default 600).
 
@@ -23,9 +24,11 @@ SW_BIN=${2:-${SW_BIN:-}}
 SW_E2E_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SW_CASE_DIR="$SW_E2E_ROOT/$CASE"
 
+# A missing prerequisite is a failure, never a skip: scripts/deps.sh
+# installs every tool the suite needs.
 skip() {
-    echo "SKIP [$CASE]: $*" >&2
-    exit 77
+    echo "FAIL [$CASE]: $* (run scripts/deps.sh)" >&2
+    exit 1
 }
 
 [ -f "$SW_CASE_DIR/run.sh" ] || usage
@@ -58,16 +61,13 @@ cleanup() {
             if kill -0 "$pid" 2>/dev/null \
                 && [ "$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null)" = "$st" ]; then
                 kill -TERM "$pid" 2>/dev/null || true
-                for _ in $(seq 50); do
-                    kill -0 "$pid" 2>/dev/null || break
-                    sleep 0.1
-                done
+                timeout 5 tail --pid="$pid" -f /dev/null 2>/dev/null || true
                 kill -KILL "$pid" 2>/dev/null || true
             fi
         done <"$TMP/pids"
     fi
     [ "$NS_MADE" -eq 0 ] || ip netns del "$NS" 2>/dev/null || true
-    if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+    if [ "$rc" -ne 0 ]; then
         for f in "$TMP"/daemon.*.log; do
             [ -f "$f" ] || continue
             echo "--- last lines of $(basename "$f") ---" >&2
