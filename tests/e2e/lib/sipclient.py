@@ -332,24 +332,22 @@ class Client:
 
 
 def reg_rows(text, notes=None):
-    """Bindings from `sipwarden reg list --json` output, as a list of dicts
-    with at least aor, contact and expires. The agreed form is a JSON array
-    of such objects. Tolerated, with a note appended to 'notes': an object
-    {"registrations": [...]}, and "expires_at" (epoch) / "expires_in" (s)
-    instead of "expires" (expires then holds the epoch expiry)."""
+    """Bindings from `sipwarden reg list --json`: {"ok": true,
+    "registrations": [...]}, each binding with aor, contact, expires_at
+    (epoch) and expires_in (s). Returned as a list of dicts that also carry
+    "expires" (= expires_at). A bare JSON array (the Kamailio stand-in's
+    form) is accepted too. 'notes' is kept for callers; nothing is added."""
+    del notes
     doc = json.loads(text)
-    if isinstance(doc, dict) and isinstance(doc.get("registrations"), list):
-        if notes is not None:
-            notes.append("reg list --json is an object with 'registrations',"
-                         " not the agreed JSON array")
+    if isinstance(doc, dict):
+        if doc.get("ok") is not True or not isinstance(
+                doc.get("registrations"), list):
+            raise SipError("reg list --json: not an ok answer: %.200s" % text)
         doc = doc["registrations"]
     if not isinstance(doc, list):
-        raise SipError("reg list --json is not an array: %.200s" % text)
+        raise SipError("reg list --json is not a list: %.200s" % text)
     for r in doc:
         if "expires" not in r and "expires_at" in r:
-            if notes is not None and not any("expires_at" in n for n in notes):
-                notes.append("bindings carry expires_at/expires_in, not the "
-                             "agreed 'expires'")
             r["expires"] = r["expires_at"]
         for k in ("aor", "contact", "expires"):
             if k not in r:
