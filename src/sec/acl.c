@@ -122,7 +122,7 @@ static const char *show(struct sv v, char *buf, size_t cap)
     size_t n = SW_MIN(v.len, cap - 4);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)v.p[i];
-        buf[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+        buf[i] = (char)((c >= 0x20 && c < 0x7f) ? c : '?');
     }
     if (n < v.len) {
         memcpy(buf + n, "...", 3);
@@ -196,8 +196,8 @@ static struct key net_key(const struct sec_net *net)
 }
 
 /* Split "ADDR/REST", "ADDR REST" or "ADDR"; both parts trimmed. */
-static int split_net(struct sv t, struct sv *addr, struct sv *rest,
-                     bool *slash, char *err, size_t cap)
+static int split_net(struct sv t, struct sv *addr, struct sv *rest, bool *slash,
+                     char *err, size_t cap)
 {
     char q[64];
     ptrdiff_t s = sv_find_char(t, '/');
@@ -221,9 +221,9 @@ static int split_net(struct sv t, struct sv *addr, struct sv *rest,
     }
     for (size_t i = 0; i < rest->len; i++) {
         if (is_blank(rest->p[i]) || rest->p[i] == '/') {
-            return fail(err, cap, "unexpected '%s' after the network",
-                        show(sv_trim(sv_slice(*rest, i, rest->len)), q,
-                             sizeof(q)));
+            return fail(
+                err, cap, "unexpected '%s' after the network",
+                show(sv_trim(sv_slice(*rest, i, rest->len)), q, sizeof(q)));
         }
     }
     return 0;
@@ -298,7 +298,7 @@ int sec_net_parse(struct sv text, unsigned opts, struct sec_net *out,
         return fail(err, err_cap, "'%s' is not an IPv4 or IPv6 address",
                     show(a, q, sizeof(q)));
     }
-    unsigned prefix;
+    unsigned prefix = 0;
     rc = parse_prefix(rest, slash, family, &prefix, err, err_cap);
     if (rc != 0) {
         return rc;
@@ -500,8 +500,7 @@ static bool action_ok(enum sec_acl_action a)
 }
 
 int sec_acl_entry_set(struct sec_acl_entry *e, const struct sec_net *net,
-                      enum sec_acl_action action, int64_t id,
-                      struct sv descr)
+                      enum sec_acl_action action, int64_t id, struct sv descr)
 {
     if (!sec_net_is_valid(net) || !action_ok(action)
         || descr.len >= SEC_ACL_DESCR_CAP || !descr_ok(descr.p, descr.len)) {
@@ -572,10 +571,9 @@ static uint32_t trie_new(struct trie *t, struct key k, unsigned len,
 {
     SW_BUG_ON(t->n_nodes >= t->cap);
     uint32_t i = t->n_nodes++;
-    t->nodes[i] = (struct tnode){ .key = k,
-                                  .child = { 0, 0 },
-                                  .entry = entry,
-                                  .len = (uint8_t)len };
+    t->nodes[i] = (struct tnode){
+        .key = k, .child = { 0, 0 }, .entry = entry, .len = (uint8_t)len
+    };
     return i;
 }
 
@@ -622,6 +620,45 @@ static int trie_insert(struct trie *t, struct key k, unsigned len,
     t->nodes[glue].child[old_bit] = old;
     t->nodes[glue].child[old_bit ^ 1u] = leaf;
     *slot = glue;
+    return 0;
+}
+
+/*
+ * Renumber the nodes breadth-first: the top levels, which every lookup
+ * walks, end up packed in a few cache lines. -ENOMEM leaves 't' as it was.
+ */
+static int trie_relayout(struct trie *t)
+{
+    if (t->root == 0) {
+        return 0;
+    }
+    struct tnode *out = calloc(t->cap, sizeof(*out));
+    uint32_t *queue = malloc(t->cap * sizeof(*queue));
+    if (!out || !queue) {
+        free(out);
+        free(queue);
+        return -ENOMEM;
+    }
+    /* queue[] holds old indices; a node's new index is its queue slot. */
+    uint32_t head = 1;
+    uint32_t tail = 1;
+    queue[tail++] = t->root;
+    while (head < tail) {
+        uint32_t at = head++;
+        struct tnode n = t->nodes[queue[at]];
+        for (int b = 0; b < 2; b++) {
+            if (n.child[b]) {
+                queue[tail] = n.child[b];
+                n.child[b] = tail++;
+            }
+        }
+        out[at] = n;
+    }
+    SW_ASSERT(tail == t->n_nodes);
+    free(t->nodes);
+    free(queue);
+    t->nodes = out;
+    t->root = 1;
     return 0;
 }
 
@@ -696,6 +733,10 @@ int sec_acl_build(const struct sec_acl_entry *entries, size_t n,
             }
             goto fail;
         }
+    }
+    if (trie_relayout(&acl->t4) != 0 || trie_relayout(&acl->t6) != 0) {
+        rc = -ENOMEM;
+        goto fail;
     }
     sec_snap_init(&acl->snap, acl_free);
     *out = acl;

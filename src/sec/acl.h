@@ -23,7 +23,7 @@ struct net_addr;
 /* Enough for "ffff:...:ffff/128" and the NUL. */
 #define SEC_NET_FMT_CAP 50
 /* Enough for any sec_net_parse() error message. */
-#define SEC_NET_ERR_CAP 128
+#define SEC_NET_ERR_CAP 192
 /* Description storage per entry, NUL included: 255 bytes of text. */
 #define SEC_ACL_DESCR_CAP 256
 /* Most entries one table accepts. */
@@ -59,10 +59,10 @@ enum sec_acl_action {
 
 /* One list entry; the table keeps its own copy. */
 struct sec_acl_entry {
-    struct sec_net net;             /* the network it applies to */
-    enum sec_acl_action action;     /* allow or block */
-    int64_t id;                     /* caller's id (store row), opaque */
-    char descr[SEC_ACL_DESCR_CAP];  /* operator's note, NUL-terminated */
+    struct sec_net net;            /* the network it applies to */
+    enum sec_acl_action action;    /* allow or block */
+    int64_t id;                    /* caller's id (store row), opaque */
+    char descr[SEC_ACL_DESCR_CAP]; /* operator's note, NUL-terminated */
 };
 
 /* Immutable lookup table (opaque); see sec_acl_build(). */
@@ -137,8 +137,7 @@ bool sec_net_covers(const struct sec_net *net, const struct net_addr *addr);
 bool sec_net_overlaps(const struct sec_net *a, const struct sec_net *b);
 
 /* True when 'outer' contains all of 'inner' (same family). */
-bool sec_net_contains(const struct sec_net *outer,
-                      const struct sec_net *inner);
+bool sec_net_contains(const struct sec_net *outer, const struct sec_net *inner);
 
 /*
  * True when 'net' is shorter (broader) than v4_prefix for IPv4 or
@@ -162,8 +161,7 @@ int sec_acl_action_parse(struct sv text, enum sec_acl_action *out);
  * holding control bytes (it ends up in logs and the portal).
  */
 int sec_acl_entry_set(struct sec_acl_entry *e, const struct sec_net *net,
-                      enum sec_acl_action action, int64_t id,
-                      struct sv descr);
+                      enum sec_acl_action action, int64_t id, struct sv descr);
 
 /* ---- tables ------------------------------------------------------------- */
 

@@ -105,18 +105,18 @@ enum sec_reason {
 /* Why a verdict was reached: enough to explain a ban. */
 struct sec_decision {
     enum sec_verdict verdict;
-    enum sec_reason reason;    /* NONE for SEC_OK */
-    uint32_t threshold;        /* the limit reached or exceeded */
-    uint32_t count;            /* the counter that did it */
-    uint32_t window_ms;        /* window it was counted in (1000 for pps) */
-    uint64_t window_start_ms;  /* start of the detection window, if any */
-    uint32_t ban_s;            /* BAN: ban time; USER_BLOCKED: block time;
-                                * BANNED: seconds left */
-    uint8_t prefix_len;        /* BAN: 32 (IPv4), 128, or 64 (escalated) */
-    uint32_t net64_offenders;  /* BAN on IPv6: offenders seen in its /64 */
-    int rule;                  /* METHOD_RATE: rate rule index, else -1 */
-    uint32_t retry_after_ms;   /* METHOD_RATE: until the bucket refills */
-    uint64_t first_seen_ms;    /* the source, caller's clock, 1 s res. */
+    enum sec_reason reason;   /* NONE for SEC_OK */
+    uint32_t threshold;       /* the limit reached or exceeded */
+    uint32_t count;           /* the counter that did it */
+    uint32_t window_ms;       /* window it was counted in (1000 for pps) */
+    uint64_t window_start_ms; /* start of the detection window, if any */
+    uint32_t ban_s;           /* BAN: ban time; USER_BLOCKED: block time;
+                               * BANNED: seconds left */
+    uint8_t prefix_len;       /* BAN: 32 (IPv4), 128, or 64 (escalated) */
+    uint32_t net64_offenders; /* BAN on IPv6: offenders seen in its /64 */
+    int rule;                 /* METHOD_RATE: rate rule index, else -1 */
+    uint32_t retry_after_ms;  /* METHOD_RATE: until the bucket refills */
+    uint64_t first_seen_ms;   /* the source, caller's clock, 1 s res. */
     uint64_t last_seen_ms;
 };
 
@@ -134,7 +134,7 @@ enum sec_req_ua {
 
 /* A parsed request, as far as the detectors care. */
 struct sec_req {
-    struct sv method;               /* request method, case-sensitive */
+    struct sv method; /* request method, case-sensitive */
     enum sec_req_ua ua;
     const struct sec_ratelimit *rl; /* rate rules in force; may be NULL */
     uint8_t rl_net;                 /* source's rate network id; 0 none */

@@ -23,18 +23,18 @@ _Static_assert(SEC_RL_INLINE == SEC_SRC_BUCKETS, "inline buckets");
 struct rl_rule {
     struct sec_rl_rule r; /* as given */
     uint8_t method_len;
-    bool any;             /* method "*" */
-    uint16_t slot;        /* index among its network's rules */
-    uint32_t t_ticks;     /* emission interval T */
-    uint32_t tau_ticks;   /* (burst - 1) * T */
+    bool any;           /* method "*" */
+    uint16_t slot;      /* index among its network's rules */
+    uint32_t t_ticks;   /* emission interval T */
+    uint32_t tau_ticks; /* (burst - 1) * T */
 };
 
 struct sec_ratelimit {
     size_t n;
-    uint8_t gen;              /* 1..255, from the rules' contents */
-    uint16_t net_first[256];  /* into 'order' */
+    uint8_t gen;             /* 1..255, from the rules' contents */
+    uint16_t net_first[256]; /* into 'order' */
     uint16_t net_count[256];
-    uint16_t *order;          /* rule indices grouped by network */
+    uint16_t *order; /* rule indices grouped by network */
     struct rl_rule *rules;
 };
 
@@ -180,7 +180,7 @@ size_t sec_ratelimit_home_rules(uint8_t net_id, struct sec_rl_rule *out,
         const char *method;
         uint32_t rate, period_s;
     } home[] = {
-        { "REGISTER", 15, 60 }, { "INVITE", 10, 60 },  { "SUBSCRIBE", 20, 60 },
+        { "REGISTER", 15, 60 }, { "INVITE", 10, 60 }, { "SUBSCRIBE", 20, 60 },
         { "OPTIONS", 10, 60 },  { "ACK", 20, 1 },
     };
     size_t n = sizeof(home) / sizeof(home[0]);
@@ -215,8 +215,8 @@ static int rule_find(const struct sec_ratelimit *rl, uint8_t net_id,
 
 enum sec_rl_res sec_ratelimit_take_locked(const struct sec_ratelimit *rl,
                                           struct sec_src_lock *lk,
-                                          struct sec_src *addr,
-                                          uint8_t net_id, struct sv method,
+                                          struct sec_src *addr, uint8_t net_id,
+                                          struct sv method,
                                           struct sec_rl_result *out)
 {
     struct sec_rl_result dummy;
@@ -268,9 +268,9 @@ enum sec_rl_res sec_ratelimit_take_locked(const struct sec_ratelimit *rl,
 
 enum sec_rl_res sec_ratelimit_check(const struct sec_ratelimit *rl,
                                     struct sec_srctable *t,
-                                    const struct net_addr *src,
-                                    uint8_t net_id, struct sv method,
-                                    uint64_t now_ms, struct sec_rl_result *out)
+                                    const struct net_addr *src, uint8_t net_id,
+                                    struct sv method, uint64_t now_ms,
+                                    struct sec_rl_result *out)
 {
     uint8_t ip[16];
     net_addr_ip16(src, ip);

@@ -91,9 +91,9 @@ size_t sec_ratelimit_home_rules(uint8_t net_id, struct sec_rl_rule *out,
  */
 enum sec_rl_res sec_ratelimit_check(const struct sec_ratelimit *rl,
                                     struct sec_srctable *t,
-                                    const struct net_addr *src,
-                                    uint8_t net_id, struct sv method,
-                                    uint64_t now_ms, struct sec_rl_result *out);
+                                    const struct net_addr *src, uint8_t net_id,
+                                    struct sv method, uint64_t now_ms,
+                                    struct sec_rl_result *out);
 
 /*
  * The same on an address entry under a held shard lock (detect.c). May
@@ -101,8 +101,8 @@ enum sec_rl_res sec_ratelimit_check(const struct sec_ratelimit *rl,
  */
 enum sec_rl_res sec_ratelimit_take_locked(const struct sec_ratelimit *rl,
                                           struct sec_src_lock *lk,
-                                          struct sec_src *addr,
-                                          uint8_t net_id, struct sv method,
+                                          struct sec_src *addr, uint8_t net_id,
+                                          struct sv method,
                                           struct sec_rl_result *out);
 
 #endif

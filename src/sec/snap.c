@@ -32,12 +32,14 @@ void sec_snap_release(struct sec_snap *snap)
     if (!snap) {
         return;
     }
+    /*
+     * acq_rel: the last holder must see every other holder's uses finished
+     * (an acquire fence would do, but ThreadSanitizer does not model it).
+     */
     uint_least32_t old =
-        atomic_fetch_sub_explicit(&snap->refs, 1, memory_order_release);
+        atomic_fetch_sub_explicit(&snap->refs, 1, memory_order_acq_rel);
     SW_BUG_ON(old == 0);
     if (old == 1) {
-        /* Pairs with the releases of the other holders' last uses. */
-        atomic_thread_fence(memory_order_acquire);
         snap->free_fn(snap);
     }
 }

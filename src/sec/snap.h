@@ -25,14 +25,16 @@ struct sec_snap {
 };
 
 /*
- * A publication point. 'cur' and 'gen' are read by every reader and
- * written only on publish; the acquire counters are written by readers, so
- * they sit on their own cache line.
+ * A publication point. 'cur', 'gen' and 'parity' are read by every reader
+ * and written only on publish; the acquire counters are written by
+ * readers, so padding keeps them off that cache line (padding rather than
+ * _Alignas: embedding structs are often malloc'ed, which aligns to 16).
  */
 struct sec_snap_ref {
-    _Alignas(64) _Atomic(struct sec_snap *) cur; /* published, or NULL */
-    atomic_uint_least64_t gen;                   /* +1 per publish */
-    _Alignas(64) atomic_uint parity;             /* acquire window in use */
+    _Atomic(struct sec_snap *) cur;  /* published, or NULL */
+    atomic_uint_least64_t gen;       /* +1 per publish */
+    atomic_uint parity;              /* acquire counter in use: 0 or 1 */
+    char pad_[64];                   /* keeps 'active' on other lines */
     atomic_uint_least32_t active[2]; /* readers inside an acquire window */
     pthread_mutex_t wlock;           /* serialises publishers */
 };

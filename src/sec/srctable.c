@@ -26,8 +26,12 @@ _Static_assert(sizeof(struct sec_src_addr) == 64, "address payload");
 
 #define SRC_NIL        0xffffu
 #define SHARDS_MAX     256u
-#define SHARD_MIN_FILL 64u     /* fewer shards for small tables */
-#define SHARD_CAP_MAX  65000u  /* 16-bit links, SRC_NIL reserved */
+#define SHARD_MIN_FILL 64u    /* fewer shards for small tables */
+#define SHARD_CAP_MAX  65000u /* 16-bit links, SRC_NIL reserved */
+
+_Static_assert(SEC_SRCTABLE_MAX_CAP / SHARDS_MAX <= SHARD_CAP_MAX,
+               "shard indices fit 16-bit links");
+_Static_assert(SEC_SRCTABLE_MIN_CAP >= 2, "eviction spares the pinned entry");
 
 struct sec_shard {
     _Alignas(64) pthread_mutex_t mu;
@@ -552,9 +556,8 @@ static void entry_init(const struct sec_src_lock *lk, struct sec_src *e,
     }
 }
 
-struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
-                                  enum sec_src_kind kind, uint64_t tag,
-                                  bool create, const struct sec_src *keep)
+static struct sec_src *lookup(const struct sec_src_lock *lk,
+                              enum sec_src_kind kind, uint64_t tag)
 {
     struct sec_shard *sh = lk->sh;
     uint32_t c = chain_of(sh, lk->h, kind, tag);
@@ -562,19 +565,36 @@ struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
         struct sec_src *e = &sh->ents[i];
         if (e->kind == kind && memcmp(e->ip, lk->ip, 16) == 0
             && (!has_tag(kind) || entry_tag(e) == tag)) {
-            entry_refresh(lk, e);
-            e->last_seen_s = lk->now_s;
-            if (sh->lru_head != i) {
-                lru_unlink(sh, e);
-                lru_push_front(sh, e);
-            }
             return e;
         }
+    }
+    return NULL;
+}
+
+struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
+                                  enum sec_src_kind kind, uint64_t tag,
+                                  bool create, const struct sec_src *keep)
+{
+    struct sec_shard *sh = lk->sh;
+    struct sec_src *e = lookup(lk, kind, tag);
+    if (e) {
+        entry_refresh(lk, e);
+        /* LRU at one-second resolution: an entry moves to the front on its
+         * first use in a second only, so a busy source does not write its
+         * neighbours' cache lines (another worker may own them) on every
+         * packet. */
+        if (e->last_seen_s != lk->now_s && sh->lru_head != idx_of(sh, e)) {
+            lru_unlink(sh, e);
+            lru_push_front(sh, e);
+        }
+        e->last_seen_s = lk->now_s;
+        return e;
     }
     if (!create) {
         return NULL;
     }
-    struct sec_src *e = entry_alloc(lk->t, sh, keep);
+    uint32_t c = chain_of(sh, lk->h, kind, tag);
+    e = entry_alloc(lk->t, sh, keep);
     entry_init(lk, e, kind, tag);
     /* The eviction may have emptied our chain head: read it again. */
     e->next = sh->heads[c];
@@ -588,8 +608,7 @@ struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
 
 /* ---- packets and views --------------------------------------------------- */
 
-uint32_t sec_src_count_packet(const struct sec_src_lock *lk,
-                              struct sec_src *e)
+uint32_t sec_src_count_packet(const struct sec_src_lock *lk, struct sec_src *e)
 {
     struct sec_src_addr *a = &e->a;
     uint32_t el = lk->now_ms32 - a->pkt_win_ms;
@@ -677,10 +696,16 @@ int sec_src_peek(struct sec_srctable *t, const struct net_addr *src,
     ip_of(src, ip);
     struct sec_src_lock lk;
     sec_srctable_lock(t, ip, now_ms, &lk);
-    struct sec_src *e = sec_srctable_find(&lk, SEC_SRC_ADDR, 0, false, NULL);
+    /* Looking is not seeing: no LRU move, no last_seen update. */
+    const struct sec_src *e = lookup(&lk, SEC_SRC_ADDR, 0);
     if (e && out) {
         sec_src_fill_view(&lk, e, out);
         out->pps = pps_estimate(&lk, e);
+        if (lk.now_s - e->last_seen_s >= SEC_STALE_S) {
+            /* Windows not refreshed yet: they would be reset on use. */
+            out->pps = 0;
+            out->det_active = false;
+        }
     }
     sec_srctable_unlock(&lk);
     return e ? 0 : -ENOENT;

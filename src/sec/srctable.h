@@ -30,31 +30,33 @@ struct sec_srctable;
 
 /* What the table knows about one source. */
 struct sec_src_view {
-    uint32_t pps;            /* packets in the sliding last second */
-    bool is_new;             /* the entry was created by this call */
-    bool det_active;         /* a detection window is running */
-    uint64_t det_start_ms;   /* its start (caller's clock) */
-    uint32_t auth_fails;     /* failed auths counted in that window */
-    uint32_t users_failing;  /* distinct (user, tenant) failing in it */
+    uint32_t pps;             /* packets in the sliding last second */
+    bool is_new;              /* the entry was created by this call */
+    bool det_active;          /* a detection window was started; it may
+                               * have outlived the period (detect.c
+                               * decides): the counters below are its */
+    uint64_t det_start_ms;    /* its start (caller's clock) */
+    uint32_t auth_fails;      /* failed auths counted in that window */
+    uint32_t users_failing;   /* distinct (user, tenant) failing in it */
     uint32_t chal_unanswered; /* challenges not answered (both stages) */
-    uint32_t ua_score;       /* requests without User-Agent in it */
-    uint32_t rate_refused;   /* method-rate refusals in it */
-    uint64_t first_seen_ms;  /* caller's clock, 1 s resolution */
-    uint64_t last_seen_ms;   /* caller's clock, 1 s resolution */
+    uint32_t ua_score;        /* requests without User-Agent in it */
+    uint32_t rate_refused;    /* method-rate refusals in it */
+    uint64_t first_seen_ms;   /* caller's clock, 1 s resolution */
+    uint64_t last_seen_ms;    /* caller's clock, 1 s resolution */
 };
 
 /* Table counters, a consistent sum over shards at one moment each. */
 struct sec_srctable_stats {
-    size_t cap;           /* entries at most */
-    size_t n_entries;     /* entries in use, all kinds */
-    size_t n_addr;        /* source addresses */
-    size_t n_user;        /* (address, user, tenant) records */
-    size_t n_bucket;      /* overflow token buckets */
-    size_t n_net64;       /* IPv6 /64 offender records */
-    uint64_t inserts;     /* entries created since creation */
-    uint64_t evictions;   /* entries evicted to make room */
-    size_t mem_bytes;     /* bytes allocated by the table, fixed */
-    size_t entry_size;    /* bytes per entry */
+    size_t cap;         /* entries at most */
+    size_t n_entries;   /* entries in use, all kinds */
+    size_t n_addr;      /* source addresses */
+    size_t n_user;      /* (address, user, tenant) records */
+    size_t n_bucket;    /* overflow token buckets */
+    size_t n_net64;     /* IPv6 /64 offender records */
+    uint64_t inserts;   /* entries created since creation */
+    uint64_t evictions; /* entries evicted to make room */
+    size_t mem_bytes;   /* bytes allocated by the table, fixed */
+    size_t entry_size;  /* bytes per entry */
     unsigned n_shards;
 };
 

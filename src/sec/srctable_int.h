@@ -83,9 +83,9 @@ struct sec_src_bucket {
 
 /* The IPv6 /64 record. */
 struct sec_src_net64 {
-    uint32_t win_s;                   /* window start, rel s */
-    uint8_t n;                        /* distinct offenders (saturating) */
-    uint32_t seen[SEC_NET64_SLOTS];   /* hashes of the offending /128s */
+    uint32_t win_s;                 /* window start, rel s */
+    uint8_t n;                      /* distinct offenders (saturating) */
+    uint32_t seen[SEC_NET64_SLOTS]; /* hashes of the offending /128s */
 };
 
 /*
@@ -93,14 +93,14 @@ struct sec_src_net64 {
  * Links are 16-bit indices inside the shard (SRC_NIL ends a list).
  */
 struct sec_src {
-    uint8_t ip[16];          /* IP (IPv4 as ::ffff:a.b.c.d); /64 for NET64 */
-    uint16_t next;           /* hash chain */
-    uint16_t lru_prev;       /* towards most recently seen */
-    uint16_t lru_next;       /* towards least recently seen */
-    uint8_t kind;            /* enum sec_src_kind */
-    uint8_t flags;           /* enum sec_src_flag */
-    uint32_t first_seen_s;   /* rel s */
-    uint32_t last_seen_s;    /* rel s */
+    uint8_t ip[16];        /* IP (IPv4 as ::ffff:a.b.c.d); /64 for NET64 */
+    uint16_t next;         /* hash chain */
+    uint16_t lru_prev;     /* towards most recently seen */
+    uint16_t lru_next;     /* towards least recently seen */
+    uint8_t kind;          /* enum sec_src_kind */
+    uint8_t flags;         /* enum sec_src_flag */
+    uint32_t first_seen_s; /* rel s */
+    uint32_t last_seen_s;  /* rel s */
     union {
         struct sec_src_addr a;
         struct sec_src_user u;
@@ -118,12 +118,12 @@ struct sec_shard;
 struct sec_src_lock {
     struct sec_srctable *t;
     struct sec_shard *sh;
-    uint64_t h;           /* keyed hash of the IP */
-    uint8_t ip[16];       /* the IP */
-    uint64_t now_ms;      /* caller's clock */
-    uint32_t now_ms32;    /* ms since the table base, mod 2^32 */
-    uint32_t now_s;       /* s since the table base */
-    uint32_t now_ticks;   /* 1/16 ms since the table base, mod 2^32 */
+    uint64_t h;         /* keyed hash of the IP */
+    uint8_t ip[16];     /* the IP */
+    uint64_t now_ms;    /* caller's clock */
+    uint32_t now_ms32;  /* ms since the table base, mod 2^32 */
+    uint32_t now_s;     /* s since the table base */
+    uint32_t now_ticks; /* 1/16 ms since the table base, mod 2^32 */
 };
 
 /* Lock the shard of 'ip' (16 bytes) for an operation at 'now_ms'. */
@@ -145,8 +145,7 @@ struct sec_src *sec_srctable_find(struct sec_src_lock *lk,
                                   bool create, const struct sec_src *keep);
 
 /* Count one packet on an ADDR entry; returns the packets/s estimate. */
-uint32_t sec_src_count_packet(const struct sec_src_lock *lk,
-                              struct sec_src *e);
+uint32_t sec_src_count_packet(const struct sec_src_lock *lk, struct sec_src *e);
 
 /*
  * A bucket arrival time at or behind now reads as "bucket full": now.

@@ -31,10 +31,10 @@ struct ua_state {
 };
 
 struct sec_ua {
-    struct sec_snap snap;             /* refcount; first member */
-    uint8_t in_cls[256];              /* input byte -> class */
-    uint32_t root_next[MAX_CLASSES];  /* root transitions; 0 = stay */
-    struct ua_state *states;          /* [n_states], BFS order, root 0 */
+    struct sec_snap snap;            /* refcount; first member */
+    uint8_t in_cls[256];             /* input byte -> class */
+    uint32_t root_next[MAX_CLASSES]; /* root transitions; 0 = stay */
+    struct ua_state *states;         /* [n_states], BFS order, root 0 */
     uint32_t n_states;
     uint8_t *edge_cls;  /* [n_states - 1] */
     uint32_t *edge_to;  /* [n_states - 1] */
@@ -49,7 +49,7 @@ static unsigned char fold(unsigned char c)
 }
 
 __attribute__((format(printf, 3, 4))) static int bad(char *err, size_t cap,
-                                                      const char *fmt, ...)
+                                                     const char *fmt, ...)
 {
     if (err && cap > 0) {
         va_list ap;
@@ -67,14 +67,14 @@ int sec_ua_pattern_check(struct sv pattern, char *err, size_t err_cap)
     }
     if (pattern.len > SEC_UA_PATTERN_MAX) {
         return bad(err, err_cap, "pattern longer than %d bytes",
-                    SEC_UA_PATTERN_MAX);
+                   SEC_UA_PATTERN_MAX);
     }
     for (size_t i = 0; i < pattern.len; i++) {
         unsigned char c = (unsigned char)pattern.p[i];
         if (c < 0x20 || c > 0x7e) {
             return bad(err, err_cap,
-                        "pattern byte %zu (0x%02x) is not printable ASCII", i,
-                        c);
+                       "pattern byte %zu (0x%02x) is not printable ASCII", i,
+                       c);
         }
     }
     if (pattern.p[0] == ' ' || pattern.p[pattern.len - 1] == ' ') {

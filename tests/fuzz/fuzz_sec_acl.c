@@ -49,8 +49,8 @@ static void check_one(struct sv line, struct sec_acl_entry *e, size_t *n)
     unsigned warn = 0;
     char err[SEC_NET_ERR_CAP];
     int rc = sec_net_parse(line, 0, &net, &warn, err, sizeof(err));
-    int rc_strict = sec_net_parse(line, SEC_NET_STRICT, &strict, NULL, err,
-                                  sizeof(err));
+    int rc_strict =
+        sec_net_parse(line, SEC_NET_STRICT, &strict, NULL, err, sizeof(err));
     if (rc != 0) {
         if (rc_strict == 0 || strnlen(err, sizeof(err)) == 0) {
             abort();
@@ -70,8 +70,7 @@ static void check_one(struct sv line, struct sec_acl_entry *e, size_t *n)
     char txt[SEC_NET_FMT_CAP];
     struct sec_net again;
     sec_net_fmt(&net, txt, sizeof(txt));
-    if (sec_net_parse(sv_cstr(txt), SEC_NET_STRICT, &again, &warn, NULL, 0)
-            != 0
+    if (sec_net_parse(sv_cstr(txt), SEC_NET_STRICT, &again, &warn, NULL, 0) != 0
         || warn != 0 || !sec_net_eq(&net, &again)) {
         abort();
     }
@@ -95,8 +94,7 @@ static void check_one(struct sv line, struct sec_acl_entry *e, size_t *n)
                           (int64_t)*n, line)
         != 0) {
         /* The line itself may hold control bytes: no description then. */
-        if (sec_acl_entry_set(&e[*n], &net, SEC_ACL_BLOCK, (int64_t)*n,
-                              SV_NULL)
+        if (sec_acl_entry_set(&e[*n], &net, SEC_ACL_BLOCK, (int64_t)*n, SV_NULL)
             != 0) {
             abort();
         }
@@ -147,7 +145,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct net_addr a = addr_of_net(&e[i].net, (uint8_t)(fill * 85));
             const struct sec_acl_entry *m = sec_acl_lookup(acl, &a);
             long want = naive(e, n, &a);
-            if (!m || m - sec_acl_entry_at(acl, 0) != want) {
+            long got = m ? (long)(m - sec_acl_entry_at(acl, 0)) : -1;
+            /* Misses happen: ::/80 holds ::ffff:0:0/96, which is IPv4. */
+            if (got != want) {
                 abort();
             }
             uint8_t ip16[16];

@@ -119,8 +119,7 @@ static const struct parse_case parse_cases[] = {
     { "2001:db8::/ffff:ffff:ffff:ffff::", 0, 0, "2001:db8::/64", 0 },
     /* host bits: cleared with a warning, or refused when strict */
     { "10.1.2.3/8", 0, 0, "10.0.0.0/8", SEC_NET_WARN_HOST_BITS },
-    { "41.202.7.9 255.255.0.0", 0, 0, "41.202.0.0/16",
-      SEC_NET_WARN_HOST_BITS },
+    { "41.202.7.9 255.255.0.0", 0, 0, "41.202.0.0/16", SEC_NET_WARN_HOST_BITS },
     { "2001:db8::1/32", 0, 0, "2001:db8::/32", SEC_NET_WARN_HOST_BITS },
     { "10.1.2.3/8", SEC_NET_STRICT, -EINVAL,
       "host bits set in '10.1.2.3/8' (the network is 10.0.0.0/8)", 0 },
@@ -144,8 +143,7 @@ static const struct parse_case parse_cases[] = {
     { "1.2.3.4/+8", 0, -EINVAL, "'+8' is not a prefix length", 0 },
     { "1.2.3.4/8a", 0, -EINVAL, "'8a' is not a prefix length", 0 },
     { "1.2.3.4/", 0, -EINVAL, "missing prefix length or mask after '/'", 0 },
-    { "1.2.3.4 / ", 0, -EINVAL, "missing prefix length or mask after '/'",
-      0 },
+    { "1.2.3.4 / ", 0, -EINVAL, "missing prefix length or mask after '/'", 0 },
     { "/8", 0, -EINVAL, "missing address before '/'", 0 },
     { "10.0.0.0 24", 0, -EINVAL, "missing '/' before prefix length 24", 0 },
     /* masks */
@@ -158,8 +156,7 @@ static const struct parse_case parse_cases[] = {
     { "1.2.3.4 ffff::", 0, -EINVAL, "mask ffff:: is not an IPv4 mask", 0 },
     { "2001:db8:: 255.255.0.0", 0, -EINVAL,
       "mask 255.255.0.0 is not an IPv6 mask", 0 },
-    { "1.2.3.4 255.255.0", 0, -EINVAL, "is not a prefix length or subnet",
-      0 },
+    { "1.2.3.4 255.255.0", 0, -EINVAL, "is not a prefix length or subnet", 0 },
     /* garbage */
     { "", 0, -EINVAL, "empty network", 0 },
     { " \t ", 0, -EINVAL, "empty network", 0 },
@@ -200,8 +197,8 @@ static void parse_table(void **state)
         struct sec_net before = n;
         unsigned warn = 0xdead;
         char err[SEC_NET_ERR_CAP] = "";
-        int rc = sec_net_parse(sv_cstr(c->in), c->opts, &n, &warn, err,
-                               sizeof(err));
+        int rc =
+            sec_net_parse(sv_cstr(c->in), c->opts, &n, &warn, err, sizeof(err));
         char fmt[SEC_NET_FMT_CAP];
         if (rc != c->rc) {
             print_error("case %zu '%s': rc %d (%s), want %d\n", i, c->in, rc,
@@ -253,8 +250,8 @@ static void parse_edge_inputs(void **state)
     char text[SEC_NET_TEXT_MAX + 1];
     memset(text, ' ', SEC_NET_TEXT_MAX);
     memcpy(text + SEC_NET_TEXT_MAX - 10, "10.0.0.0/8", 10);
-    assert_int_equal(sec_net_parse(sv_make(text, SEC_NET_TEXT_MAX), 0, &n,
-                                   NULL, err, sizeof(err)),
+    assert_int_equal(sec_net_parse(sv_make(text, SEC_NET_TEXT_MAX), 0, &n, NULL,
+                                   err, sizeof(err)),
                      0);
     /* Long garbage is quoted capped and without control bytes. */
     char junk[120];
@@ -445,10 +442,9 @@ static void entries(void **state)
     assert_int_equal(strlen(e.descr), SEC_ACL_DESCR_CAP - 1);
     assert_int_equal(e.id, 7);
     assert_int_equal(e.action, SEC_ACL_BLOCK);
-    assert_int_equal(
-        sec_acl_entry_set(&e, &n, SEC_ACL_BLOCK, 8,
-                          sv_make(d, SEC_ACL_DESCR_CAP)),
-        -EINVAL);
+    assert_int_equal(sec_acl_entry_set(&e, &n, SEC_ACL_BLOCK, 8,
+                                       sv_make(d, SEC_ACL_DESCR_CAP)),
+                     -EINVAL);
     assert_int_equal(e.id, 7); /* untouched */
     assert_int_equal(sec_acl_entry_set(&e, &n, SEC_ACL_ALLOW, 8,
                                        sv_cstr("office\nevent=ban")),
@@ -456,14 +452,12 @@ static void entries(void **state)
     assert_int_equal(
         sec_acl_entry_set(&e, &n, SEC_ACL_ALLOW, 8, sv_cstr("del\x7f")),
         -EINVAL);
-    assert_int_equal(sec_acl_entry_set(&e, &n, SEC_ACL_ALLOW, 8,
-                                       sv_cstr("Büro Zürich")),
-                     0);
+    assert_int_equal(
+        sec_acl_entry_set(&e, &n, SEC_ACL_ALLOW, 8, sv_cstr("Büro Zürich")), 0);
     assert_int_equal(sec_acl_entry_set(&e, &n, SEC_ACL_ALLOW, 9, SV_NULL), 0);
     assert_string_equal(e.descr, "");
     assert_int_equal(
-        sec_acl_entry_set(&e, &n, (enum sec_acl_action)0, 9, SV_NULL),
-        -EINVAL);
+        sec_acl_entry_set(&e, &n, (enum sec_acl_action)0, 9, SV_NULL), -EINVAL);
     struct sec_net bad = n;
     bad.prefix = 40;
     assert_int_equal(sec_acl_entry_set(&e, &bad, SEC_ACL_ALLOW, 9, SV_NULL),
@@ -598,7 +592,8 @@ static void lookup_basic(void **state)
             assert_true(sec_net_covers(&m->net, &a));
         }
     }
-    const struct sec_acl_entry *m = sec_acl_lookup(acl, &(struct net_addr){ 0 });
+    const struct sec_acl_entry *m =
+        sec_acl_lookup(acl, &(struct net_addr){ 0 });
     assert_null(m);
     /* Entries keep the caller's order and content. */
     assert_string_equal(sec_acl_entry_at(acl, 8)->descr,
@@ -700,8 +695,8 @@ static uint64_t be64(const uint8_t *b)
 
 static struct naive naive_of(const struct sec_net *n)
 {
-    struct naive x = { be64(n->addr), be64(n->addr + 8), 0, 0, n->family,
-                       n->prefix };
+    struct naive x = { be64(n->addr), be64(n->addr + 8), 0, 0,
+                       n->family,     n->prefix };
     unsigned p = n->prefix;
     x.mhi = p == 0 ? 0 : p >= 64 ? ~UINT64_C(0) : ~UINT64_C(0) << (64 - p);
     x.mlo = p <= 64 ? 0 : p >= 128 ? ~UINT64_C(0) : ~UINT64_C(0) << (128 - p);
@@ -761,8 +756,7 @@ static void lpm_random_vs_linear(void **state)
          * Mostly realistic lengths, some shorter; none so short that every
          * lookup would hit (lookup_shapes covers /0).
          */
-        unsigned lo = family == AF_INET ? (r % 4 ? 16 : 10)
-                                        : (r % 4 ? 32 : 20);
+        unsigned lo = family == AF_INET ? (r % 4 ? 16 : 10) : (r % 4 ? 32 : 20);
         unsigned p = lo + (unsigned)((r >> 8) % (width - lo + 1));
         struct sec_net net;
         if (sec_net_from_addr(&a, p, &net) != 0) {
@@ -775,11 +769,11 @@ static void lpm_random_vs_linear(void **state)
         if (dup) {
             continue;
         }
-        assert_int_equal(sec_acl_entry_set(&e[n], &net,
-                                           r & (1u << 20) ? SEC_ACL_ALLOW
-                                                          : SEC_ACL_BLOCK,
-                                           (int64_t)n + 1, SV_NULL),
-                         0);
+        assert_int_equal(
+            sec_acl_entry_set(&e[n], &net,
+                              r & (1u << 20) ? SEC_ACL_ALLOW : SEC_ACL_BLOCK,
+                              (int64_t)n + 1, SV_NULL),
+            0);
         nv[n] = naive_of(&net);
         n4 += net.family == AF_INET;
         n++;
@@ -796,8 +790,8 @@ static void lpm_random_vs_linear(void **state)
             rand_ip(net->family, ip);
             for (unsigned b = 0; b < net->prefix; b++) {
                 uint8_t bit = (uint8_t)(0x80u >> (b % 8));
-                ip[b / 8] = (uint8_t)((ip[b / 8] & ~bit)
-                                      | (net->addr[b / 8] & bit));
+                ip[b / 8] =
+                    (uint8_t)((ip[b / 8] & ~bit) | (net->addr[b / 8] & bit));
             }
             q[i] = addr_from(net->family, ip);
         } else {
@@ -826,23 +820,23 @@ static void lpm_random_vs_linear(void **state)
     }
     /* The test is only worth something if both outcomes are common. */
     assert_true(hits > N_LOOKUPS / 4);
-    assert_true(hits < N_LOOKUPS);
+    assert_true(hits < N_LOOKUPS - N_LOOKUPS / 50);
 
-    /* Figures (not asserted): ns per lookup, per family. */
+    /* Figure (not asserted): best of 10 rounds, the machine is shared. */
     volatile int64_t sink = 0;
-    size_t reps = 10;
-    double t0 = now_ns();
-    for (size_t r = 0; r < reps; r++) {
+    double best = 1e18;
+    for (size_t r = 0; r < 10; r++) {
+        double t0 = now_ns();
         for (size_t i = 0; i < N_LOOKUPS; i++) {
             const struct sec_acl_entry *m = sec_acl_lookup(acl, &q[i]);
             sink += m ? m->id : 0;
         }
+        best = SW_MIN(best, now_ns() - t0);
     }
-    double t1 = now_ns();
     printf("sec_acl_lookup: %.1f ns per lookup over %zu prefixes "
            "(%zu IPv4, %zu IPv6), %d%% hits, %s\n",
-           (t1 - t0) / (double)(reps * N_LOOKUPS), n, n4, n - n4,
-           (int)(hits * 100 / N_LOOKUPS), build_kind());
+           best / N_LOOKUPS, n, n4, n - n4, (int)(hits * 100 / N_LOOKUPS),
+           build_kind());
     (void)sink;
 
     sec_acl_release(acl);
@@ -941,8 +935,8 @@ static struct sec_acl *make_table(int64_t id)
     return acl;
 }
 
-static long check_table(const struct sec_acl *acl, struct reader *r,
-                        int path, const struct net_addr *a)
+static long check_table(const struct sec_acl *acl, struct reader *r, int path,
+                        const struct net_addr *a)
 {
     if (!acl) {
         atomic_fetch_add(&r->errors, 1);
@@ -999,8 +993,7 @@ static void publish_under_readers(void **state)
         readers[i].last_seen[0] = 0;
         readers[i].last_seen[1] = 0;
         assert_int_equal(
-            pthread_create(&readers[i].tid, NULL, reader_main, &readers[i]),
-            0);
+            pthread_create(&readers[i].tid, NULL, reader_main, &readers[i]), 0);
     }
     /* Start publishing only once every reader is looking up. */
     for (int i = 0; i < N_READERS; i++) {
@@ -1078,9 +1071,9 @@ static void snap_frees_exactly_once(void **state)
         readers[i].stop = &stop;
         atomic_init(&readers[i].iterations, 0);
         atomic_init(&readers[i].errors, 0);
-        assert_int_equal(pthread_create(&readers[i].tid, NULL,
-                                        raw_reader_main, &readers[i]),
-                         0);
+        assert_int_equal(
+            pthread_create(&readers[i].tid, NULL, raw_reader_main, &readers[i]),
+            0);
     }
     for (int i = 0; i < N_READERS; i++) {
         while (atomic_load(&readers[i].iterations) == 0) {
