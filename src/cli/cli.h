@@ -14,7 +14,7 @@
 /* Default time allowed for one control-socket request. */
 #define CLI_CONTROL_TIMEOUT_MS 10000
 /* Longest response line accepted from the control socket. */
-#define CLI_CONTROL_MAX_LINE (16u << 20)
+#define CLI_CONTROL_MAX_LINE (256u << 20)
 /* Longest request line the daemon accepts, newline included (it must match
  * CONTROL_MAX_REQ in daemon/control.c); longer ones are not sent. */
 #define CLI_CONTROL_MAX_REQ (32u << 20)

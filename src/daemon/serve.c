@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <openssl/rand.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,6 +407,9 @@ int sw_serve(const struct sw_config *cfg)
         return -ENOMEM;
     }
     log_set_level((enum log_level)cfg->log_level);
+    /* A peer that goes away mid-write (a CLI client, a TCP phone) must
+     * cost an EPIPE, never the process. */
+    signal(SIGPIPE, SIG_IGN);
     s->cfg = cfg;
     s->core.cfg = cfg;
     uv_loop_init(&s->loop);
