@@ -73,7 +73,7 @@ void sw_config_defaults(struct sw_config *cfg)
     cfg->tcp_idle_timeout_s = 120;
     cfg->tcp_max_conns_per_ip = 32;
     cfg->tcp_max_conns = 10000;
-    cfg->max_transactions = 1000000;
+    cfg->max_transactions = 262144;
     /* RFC 8760 §2.4: the preferred algorithm first. */
     cfg->digest_algs[0] = REG_DIGEST_SHA256;
     cfg->digest_algs[1] = REG_DIGEST_MD5;

@@ -51,8 +51,9 @@ int reg_registrar_init(struct reg_registrar *r, struct reg_loc *loc,
     if (rc) {
         return rc;
     }
-    /* 16 bytes of state per live nonce; a million is ~100 MiB at most. */
-    r->nc = reg_nc_table_new(1u << 20, nonce_lifetime_s);
+    /* 24 bytes per tracked nonce plus its bucket: 256k nonces, ~8 MiB at
+     * most. Beyond that the oldest are forgotten (and counted). */
+    r->nc = reg_nc_table_new(1u << 18, nonce_lifetime_s);
     if (!r->nc) {
         reg_nonce_fini(&r->nonce);
         return -ENOMEM;
