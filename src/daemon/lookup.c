@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/pool.h"
 #include "store/store.h"
 
 #define KEY_MAX (STORE_EXT_MAX + STORE_DOMAIN_MAX + 4)
@@ -49,6 +50,7 @@ size_t sw_lookup_entry_bytes(void)
 int sw_lookup_init(struct sw_lookup_cache *c, size_t cap, uint64_t ttl_ms)
 {
     memset(c, 0, sizeof(*c));
+    pool_init(&c->pool);
     c->cap_per_shard = cap / SW_LOOKUP_SHARDS + 1;
     c->ttl_ms = ttl_ms;
     c->shards = calloc(SW_LOOKUP_SHARDS, sizeof(*c->shards));
@@ -79,17 +81,12 @@ void sw_lookup_fini(struct sw_lookup_cache *c)
     }
     for (size_t i = 0; i < SW_LOOKUP_SHARDS; i++) {
         struct lookup_shard *s = &c->shards[i];
-        struct lookup_entry *e = s->head;
-        while (e) {
-            struct lookup_entry *next = e->next;
-            free(e);
-            e = next;
-        }
         free(s->buckets);
         pthread_mutex_destroy(&s->mu);
     }
     free(c->shards);
     c->shards = NULL;
+    pool_fini(&c->pool); /* every entry lives there */
 }
 
 void sw_lookup_invalidate(struct sw_lookup_cache *c)
@@ -137,7 +134,13 @@ static struct lookup_entry **slot(struct lookup_shard *s, uint64_t h,
     return pp;
 }
 
-static void drop(struct lookup_shard *s, struct lookup_entry *e)
+static void entry_free(struct sw_lookup_cache *c, struct lookup_entry *e)
+{
+    pool_free(&c->pool, e, sizeof(*e) + e->key_len);
+}
+
+static void drop(struct sw_lookup_cache *c, struct lookup_shard *s,
+                 struct lookup_entry *e)
 {
     struct lookup_entry **pp = slot(s, e->hash, sv_make(e->key, e->key_len));
     if (*pp == e) {
@@ -145,7 +148,7 @@ static void drop(struct lookup_shard *s, struct lookup_entry *e)
     }
     lru_unlink(s, e);
     s->n--;
-    free(e);
+    entry_free(c, e);
 }
 
 /* Copy a fresh cached value into 'out'; false when absent or stale. */
@@ -177,7 +180,7 @@ static void put(struct sw_lookup_cache *c, struct sv key, uint64_t gen,
 {
     uint64_t h = sv_hash(key);
     struct lookup_shard *s = &c->shards[h % SW_LOOKUP_SHARDS];
-    struct lookup_entry *e = malloc(sizeof(*e) + key.len);
+    struct lookup_entry *e = pool_alloc(&c->pool, sizeof(*e) + key.len);
 
     if (!e) {
         return; /* the answer is still returned, just not kept */
@@ -194,11 +197,11 @@ static void put(struct sw_lookup_cache *c, struct sv key, uint64_t gen,
     pthread_mutex_lock(&s->mu);
     struct lookup_entry **pp = slot(s, h, key);
     if (*pp) {
-        drop(s, *pp);
+        drop(c, s, *pp);
         pp = slot(s, h, key);
     }
     while (s->n >= c->cap_per_shard && s->tail) {
-        drop(s, s->tail);
+        drop(c, s, s->tail);
         atomic_fetch_add_explicit(&c->stats.evictions, 1, memory_order_relaxed);
         pp = slot(s, h, key);
     }

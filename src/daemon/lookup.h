@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/pool.h"
 #include "reg/registrar.h"
 
 #define SW_LOOKUP_SHARDS 64
@@ -29,6 +30,7 @@ struct sw_lookup_stats {
 
 struct sw_lookup_cache {
     struct lookup_shard *shards; /* SW_LOOKUP_SHARDS */
+    struct pool pool;            /* the entries (base/pool.h) */
     size_t cap_per_shard;        /* entries */
     uint64_t ttl_ms;             /* safety net for changes we don't see */
     _Atomic uint64_t gen;        /* bumped when the store changes */

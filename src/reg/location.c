@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/check.h"
+#include "base/pool.h"
 
 #define UA_MAX 128
 
@@ -38,10 +39,28 @@ struct loc_aor {
 
 struct reg_loc_shard {
     pthread_mutex_t mu;
+    struct pool *pool; /* the table's, shared by all shards */
     struct loc_aor **buckets;
     size_t n_buckets; /* power of two */
     size_t n_aors;
 };
+
+/* Bindings and extensions live in the table's pool, apart from the heap
+ * where transactions churn (see base/pool.h). */
+static size_t binding_size(const struct loc_binding *b)
+{
+    return sizeof(*b) + b->contact_len + b->call_id_len + b->ua_len;
+}
+
+static void binding_free(struct pool *pool, struct loc_binding *b)
+{
+    pool_free(pool, b, binding_size(b));
+}
+
+static void aor_free(struct pool *pool, struct loc_aor *a)
+{
+    pool_free(pool, a, sizeof(*a) + a->aor_len);
+}
 
 static size_t shard_of(int64_t user_id)
 {
@@ -58,6 +77,7 @@ static size_t bucket_of(const struct reg_loc_shard *s, int64_t user_id)
 int reg_loc_init(struct reg_loc *loc)
 {
     memset(loc, 0, sizeof(*loc));
+    pool_init(&loc->pool);
     loc->shards = calloc(REG_LOC_SHARDS, sizeof(*loc->shards));
     if (!loc->shards) {
         return -ENOMEM;
@@ -65,6 +85,7 @@ int reg_loc_init(struct reg_loc *loc)
     for (size_t i = 0; i < REG_LOC_SHARDS; i++) {
         struct reg_loc_shard *s = &loc->shards[i];
         pthread_mutex_init(&s->mu, NULL);
+        s->pool = &loc->pool;
         s->n_buckets = 64;
         s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (!s->buckets) {
@@ -76,15 +97,15 @@ int reg_loc_init(struct reg_loc *loc)
     return 0;
 }
 
-static void free_aor(struct loc_aor *a)
+static void free_aor(struct pool *pool, struct loc_aor *a)
 {
     struct loc_binding *b = a->bindings;
     while (b) {
         struct loc_binding *next = b->next;
-        free(b);
+        binding_free(pool, b);
         b = next;
     }
-    free(a);
+    aor_free(pool, a);
 }
 
 void reg_loc_fini(struct reg_loc *loc)
@@ -98,7 +119,7 @@ void reg_loc_fini(struct reg_loc *loc)
             struct loc_aor *a = s->buckets[j];
             while (a) {
                 struct loc_aor *next = a->next;
-                free_aor(a);
+                free_aor(&loc->pool, a);
                 a = next;
             }
         }
@@ -107,6 +128,7 @@ void reg_loc_fini(struct reg_loc *loc)
     }
     free(loc->shards);
     loc->shards = NULL;
+    pool_fini(&loc->pool);
     free(loc->dirty);
     loc->dirty = NULL;
     pthread_mutex_destroy(&loc->dirty_mu);
@@ -156,7 +178,7 @@ static struct loc_aor *aor_create(struct reg_loc_shard *s, int64_t user_id,
     if (s->n_aors >= s->n_buckets) {
         shard_grow(s);
     }
-    struct loc_aor *a = malloc(sizeof(*a) + aor.len);
+    struct loc_aor *a = pool_alloc(s->pool, sizeof(*a) + aor.len);
     if (!a) {
         return NULL;
     }
@@ -181,7 +203,7 @@ static void aor_drop_if_empty(struct reg_loc_shard *s, struct loc_aor *a)
     SW_BUG_ON(*pp != a);
     *pp = a->next;
     s->n_aors--;
-    free(a);
+    aor_free(s->pool, a);
 }
 
 /* ---- bindings ---------------------------------------------------------- */
@@ -201,8 +223,8 @@ static struct sv b_ua(const struct loc_binding *b)
     return sv_make(b->data + b->contact_len + b->call_id_len, b->ua_len);
 }
 
-static struct loc_binding *binding_new(struct sv contact, struct sv call_id,
-                                       struct sv ua)
+static struct loc_binding *binding_new(struct pool *pool, struct sv contact,
+                                       struct sv call_id, struct sv ua)
 {
     if (contact.len > UINT16_MAX || call_id.len > UINT16_MAX) {
         return NULL;
@@ -211,7 +233,7 @@ static struct loc_binding *binding_new(struct sv contact, struct sv call_id,
         ua.len = UA_MAX;
     }
     struct loc_binding *b =
-        malloc(sizeof(*b) + contact.len + call_id.len + ua.len);
+        pool_alloc(pool, sizeof(*b) + contact.len + call_id.len + ua.len);
     if (!b) {
         return NULL;
     }
@@ -279,7 +301,8 @@ int64_t *reg_loc_dirty_take(struct reg_loc *loc, size_t *n)
     return d;
 }
 
-static void evict_oldest(struct loc_aor *a, unsigned max_contacts)
+static void evict_oldest(struct pool *pool, struct loc_aor *a,
+                         unsigned max_contacts)
 {
     for (;;) {
         unsigned n = 0;
@@ -295,18 +318,19 @@ static void evict_oldest(struct loc_aor *a, unsigned max_contacts)
         }
         struct loc_binding *victim = *oldest;
         *oldest = victim->next;
-        free(victim);
+        binding_free(pool, victim);
     }
 }
 
-static void remove_expired(struct loc_aor *a, int64_t now_s, size_t *n)
+static void remove_expired(struct pool *pool, struct loc_aor *a, int64_t now_s,
+                           size_t *n)
 {
     struct loc_binding **pp = &a->bindings;
     while (*pp) {
         if ((*pp)->expires_at <= now_s) {
             struct loc_binding *dead = *pp;
             *pp = dead->next;
-            free(dead);
+            binding_free(pool, dead);
             (*n)++;
         } else {
             pp = &(*pp)->next;
@@ -326,7 +350,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     pthread_mutex_lock(&s->mu);
     struct loc_aor *a = *aor_slot(s, u->user_id);
     if (a) {
-        remove_expired(a, u->now_s, &n_expired);
+        remove_expired(s->pool, a, u->now_s, &n_expired);
     }
 
     /* Pass 1: RFC 3261 §10.3 step 7, an update with the same Call-ID and a
@@ -344,7 +368,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
             struct loc_binding *b = a->bindings;
             while (b) {
                 struct loc_binding *next = b->next;
-                free(b);
+                binding_free(s->pool, b);
                 b = next;
             }
             a->bindings = NULL;
@@ -367,12 +391,12 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
             if (c->expires_s == 0) {
                 if (old) {
                     *pp = old->next;
-                    free(old);
+                    binding_free(s->pool, old);
                 }
                 continue;
             }
             struct loc_binding *nb =
-                binding_new(c->uri, u->call_id, u->user_agent);
+                binding_new(s->pool, c->uri, u->call_id, u->user_agent);
             if (!nb) {
                 res = REG_LOC_NOMEM;
                 goto out;
@@ -383,14 +407,14 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
             nb->expires_at = u->now_s + (int64_t)c->expires_s;
             if (old) {
                 nb->next = old->next;
-                free(old);
+                binding_free(s->pool, old);
             } else {
                 nb->next = NULL;
             }
             *pp = nb;
         }
         if (a && u->max_contacts > 0) {
-            evict_oldest(a, u->max_contacts);
+            evict_oldest(s->pool, a, u->max_contacts);
         }
     }
 
@@ -421,7 +445,7 @@ int reg_loc_restore(struct reg_loc *loc, const struct reg_binding_view *v)
         a = aor_create(s, v->user_id, v->tenant_id, v->aor);
     }
     struct loc_binding *b =
-        a ? binding_new(v->contact, v->call_id, v->user_agent) : NULL;
+        a ? binding_new(s->pool, v->contact, v->call_id, v->user_agent) : NULL;
     if (!b) {
         if (a) {
             aor_drop_if_empty(s, a);
@@ -435,7 +459,7 @@ int reg_loc_restore(struct reg_loc *loc, const struct reg_binding_view *v)
         b->registered_at = v->registered_at;
         if (*pp) {
             b->next = (*pp)->next;
-            free(*pp);
+            binding_free(s->pool, *pp);
         } else {
             b->next = NULL;
         }
@@ -496,7 +520,7 @@ void reg_loc_remove_user(struct reg_loc *loc, int64_t user_id)
     if (a) {
         *pp = a->next;
         s->n_aors--;
-        free_aor(a);
+        free_aor(s->pool, a);
     }
     pthread_mutex_unlock(&s->mu);
     reg_loc_mark_dirty(loc, user_id);
@@ -513,7 +537,7 @@ size_t reg_loc_purge(struct reg_loc *loc, int64_t now_s)
             struct loc_aor *a = s->buckets[j];
             while (a) {
                 struct loc_aor *next = a->next;
-                remove_expired(a, now_s, &n);
+                remove_expired(s->pool, a, now_s, &n);
                 aor_drop_if_empty(s, a);
                 a = next;
             }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/pool.h"
 #include "base/sv.h"
 
 #define REG_LOC_SHARDS 64
@@ -72,6 +73,7 @@ struct reg_loc_shard;
 
 struct reg_loc {
     struct reg_loc_shard *shards; /* REG_LOC_SHARDS of them */
+    struct pool pool;             /* bindings and extensions */
     pthread_mutex_t dirty_mu;
     int64_t *dirty; /* user ids changed since the last drain */
     size_t n_dirty;
