@@ -39,7 +39,7 @@
 #define PURGE_EVERY_TICKS    50 /* 10 s */
 #define NONCE_KEY_FILE       "nonce.key"
 #define LOOKUP_CACHE_ENTRIES (256u * 1024u)
-#define LOOKUP_CACHE_TTL_MS  60000
+#define LOOKUP_CACHE_TTL_MS  (15u * 60u * 1000u)
 
 static const struct log_ctx lc = { "daemon", NULL };
 
