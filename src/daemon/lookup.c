@@ -42,11 +42,6 @@ struct lookup_shard {
     struct lookup_entry *head, *tail;
 };
 
-size_t sw_lookup_entry_bytes(void)
-{
-    return sizeof(struct lookup_entry) + 40 + sizeof(void *);
-}
-
 int sw_lookup_init(struct sw_lookup_cache *c, size_t cap, uint64_t ttl_ms)
 {
     memset(c, 0, sizeof(*c));

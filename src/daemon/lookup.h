@@ -44,9 +44,6 @@ void sw_lookup_fini(struct sw_lookup_cache *c);
 /* Forget everything cached so far (any thread). */
 void sw_lookup_invalidate(struct sw_lookup_cache *c);
 
-/* Bytes one cached entry costs, for sizing. */
-size_t sw_lookup_entry_bytes(void);
-
 /*
  * struct reg_lookup callbacks; 'ud' must point to a struct sw_lookup_ctx.
  * Any worker thread; the store handle must be that thread's.

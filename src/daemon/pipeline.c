@@ -21,7 +21,9 @@
 #include "reg/registrar.h"
 #include "sip/build.h"
 
-static const char allow_hdr[] = "Allow: REGISTER, OPTIONS\r\n";
+#define ALLOW_HDR "Allow: REGISTER, OPTIONS\r\n"
+static const char allow_hdr[] = ALLOW_HDR;
+static const char options_hdrs[] = ALLOW_HDR "Accept: application/sdp\r\n";
 
 static void count(_Atomic uint64_t *c)
 {
@@ -121,7 +123,6 @@ struct req_ctx {
     const struct net_pkt *pkt;
     struct sip_txn *txn; /* NULL when stateless */
     char ip[NET_ADDR_FMT_CAP];
-    struct log_ctx lc;
 };
 
 static void send_answer(struct req_ctx *rc, int status)
@@ -238,9 +239,7 @@ static void dispatch(struct req_ctx *rc, const struct sip_msg *msg)
         on_register(rc, msg);
         return;
     case SIP_METHOD_OPTIONS:
-        answer(rc, msg, 200, "OK",
-               "Allow: REGISTER, OPTIONS\r\n"
-               "Accept: application/sdp\r\n");
+        answer(rc, msg, 200, "OK", options_hdrs);
         return;
     case SIP_METHOD_ACK:
         return; /* an ACK that matched no transaction: nothing to do */
@@ -252,6 +251,22 @@ static void dispatch(struct req_ctx *rc, const struct sip_msg *msg)
         answer(rc, msg, 501, "Not Implemented", allow_hdr);
         return;
     }
+}
+
+/* The peer is formatted only when the (rate-limited) line is written, not
+ * for every packet. */
+static void log_bad_message(const struct net_pkt *pkt,
+                            const struct sip_err *err)
+{
+    if (LOG_LVL_INFO
+        > atomic_load_explicit(&log_level_cur, memory_order_relaxed)) {
+        return;
+    }
+    char peer[NET_ADDR_FMT_CAP + 8];
+    snprintf(peer, sizeof(peer), "%s:", net_proto_name(pkt->proto));
+    net_addr_fmt(&pkt->src, peer + strlen(peer), sizeof(peer) - strlen(peer));
+    const struct log_ctx lc = { "sip", peer };
+    log_info_rl(&lc, "bad message: %s at byte %zu", err->reason, err->offset);
 }
 
 static bool only_crlf(const char *p, size_t len)
@@ -271,7 +286,6 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
     struct sip_msg *msg = &w->msg;
     struct req_ctx rc = { .w = w, .pkt = pkt };
     struct sip_err err;
-    char peer[NET_ADDR_FMT_CAP + 8];
 
     /* RFC 5626 §4.4.1 keep-alives (and stray line ends) are not messages. */
     if (only_crlf(pkt->data, pkt->len)) {
@@ -279,10 +293,6 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
         return;
     }
     net_addr_ip_fmt(&pkt->src, rc.ip, sizeof(rc.ip));
-    rc.lc.subsys = "sip";
-    rc.lc.peer = peer;
-    snprintf(peer, sizeof(peer), "%s:", net_proto_name(pkt->proto));
-    net_addr_fmt(&pkt->src, peer + strlen(peer), sizeof(peer) - strlen(peer));
 
     /* 1. The shield's verdict goes here (issue #3). */
 
@@ -290,8 +300,7 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
     if (sip_msg_parse(msg, sv_make(pkt->data, pkt->len), &err)
         != SIP_PARSE_OK) {
         count(&core->stats.bad_messages);
-        log_info_rl(&rc.lc, "bad message: %s at byte %zu", err.reason,
-                    err.offset);
+        log_bad_message(pkt, &err);
         if (msg->is_request && err.status != 0) {
             answer(&rc, msg, err.status, err.reason, "");
         }

@@ -75,13 +75,10 @@ pid_alive() { # PID
     kill -0 "$1" 2>/dev/null
 }
 
-# Bounded poll until PID is gone; returns 1 if still alive after SECONDS.
+# Wait until PID is gone (woken by its exit, not polled); returns 1 if it
+# is still alive after SECONDS.
 wait_pid_gone() { # PID SECONDS
-    local i n=$(($2 * 20))
-    for ((i = 0; i < n; i++)); do
-        pid_alive "$1" || return 0
-        sleep 0.05
-    done
+    timeout "$2" tail --pid="$1" -f /dev/null 2>/dev/null || true
     ! pid_alive "$1"
 }
 

@@ -121,9 +121,8 @@ static void capacity_is_a_bound(void **state)
             sw_lookup_creds(&f->ctx, SV_LIT("example.com"), sv_cstr(user), &c),
             -ENOENT);
     }
-    size_t n = 0;
     /* 128 entries asked for, rounded up per shard. */
-    n = 5000 - (size_t)atomic_load(&f->cache.stats.evictions);
+    size_t n = 5000 - (size_t)atomic_load(&f->cache.stats.evictions);
     assert_true(n <= 128 + SW_LOOKUP_SHARDS);
 }
 
