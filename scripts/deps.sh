@@ -9,10 +9,10 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   # libraries
   libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libjansson-dev
-  libinih-dev libcmocka-dev
+  libinih-dev libcmocka-dev libnftables-dev libmaxminddb-dev
   # runtime tools and test peers
   openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
-  python3 procps
+  python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin
 )
 
 if [ "$(id -u)" -ne 0 ]; then
