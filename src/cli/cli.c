@@ -43,6 +43,21 @@ static const char usage_text[] =
     "  user rm EXT@DOMAIN\n"
     "  user import DOMAIN FILE|-\n"
     "  reg list [DOMAIN]\n"
+    "  security show\n"
+    "  security set KEY VALUE\n"
+    "  ip allow|block NET [--descr TEXT]\n"
+    "  ip list [--action allow|block]\n"
+    "  ip rm NET\n"
+    "  ban list\n"
+    "  ban why NET\n"
+    "  ban lift NET [--whitelist] [--descr TEXT]\n"
+    "  ua list\n"
+    "  ua add|rm PATTERN\n"
+    "  geo allow|rm COUNTRY\n"
+    "  geo list\n"
+    "  rate add NET METHOD RATE PERIOD_S [--burst N]\n"
+    "  rate list\n"
+    "  rate rm NET METHOD\n"
     "  version\n"
     "\n"
     "--json prints the full response as JSON. --sip-password - reads the\n"
@@ -50,7 +65,12 @@ static const char usage_text[] =
     "password option, user add generates one and shows it once.\n"
     "user import reads CSV lines ext,password[,role[,name[,email]]] (# starts\n"
     "a comment; an empty password is generated and printed as ext,password)\n"
-    "and adds them all or, if any line is refused, none.\n";
+    "and adds them all or, if any line is refused, none.\n"
+    "NET is 10.0.0.0/8, 2001:db8::/32, a bare address, or an address and a\n"
+    "subnet mask (\"41.202.0.0 255.255.0.0\", quoted or as two arguments).\n"
+    "ip block refuses networks holding this server's addresses or the\n"
+    "address of your SSH session. security show lists every KEY with its\n"
+    "default and range.\n";
 
 /* ------------------------------------------------------------------ */
 /* Parsed command line                                                  */
@@ -62,6 +82,10 @@ enum opt_id {
     OPT_EMAIL,
     OPT_SIP_PASSWORD,
     OPT_GENERATE_PASSWORD,
+    OPT_DESCR,
+    OPT_ACTION,
+    OPT_WHITELIST,
+    OPT_BURST,
     OPT_COUNT_
 };
 
@@ -74,10 +98,14 @@ static const struct {
     [OPT_EMAIL] = { "--email", true },
     [OPT_SIP_PASSWORD] = { "--sip-password", true },
     [OPT_GENERATE_PASSWORD] = { "--generate-password", false },
+    [OPT_DESCR] = { "--descr", true },
+    [OPT_ACTION] = { "--action", true },
+    [OPT_WHITELIST] = { "--whitelist", false },
+    [OPT_BURST] = { "--burst", true },
 };
 
 struct args {
-    const char *pos[4];
+    const char *pos[6];
     int n_pos;
     const char *val[OPT_COUNT_]; /* value, or "" for a given flag */
     bool json;
@@ -321,6 +349,193 @@ static int build_none(const struct args *a, const struct io *io, json_t *req,
     (void)io;
     (void)req;
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Shield commands                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The operator's address from the SSH session ("CLIENT_IP CLIENT_PORT
+ * SERVER_IP SERVER_PORT" in SSH_CONNECTION, "CLIENT_IP CLIENT_PORT
+ * SERVER_PORT" in SSH_CLIENT) into buf, or NULL when not under SSH.
+ */
+static const char *ssh_client_ip(char *buf, size_t cap)
+{
+    static const char *const vars[] = { "SSH_CONNECTION", "SSH_CLIENT" };
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = getenv(vars[i]);
+        if (!v) {
+            continue;
+        }
+        v += strspn(v, " ");
+        size_t n = strcspn(v, " ");
+        if (n > 0 && n < cap) {
+            memcpy(buf, v, n);
+            buf[n] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Member "net" from positionals first..first+n-1: one argument
+ * ("10.0.0.0/8", "41.202.0.0 255.255.0.0") or an address and a mask given
+ * as two.
+ */
+static int put_net(json_t *req, const struct args *a, int first, int n)
+{
+    char joined[512];
+    if (n == 1) {
+        return put_str(req, "net", a->pos[first]);
+    }
+    int len = snprintf(joined, sizeof(joined), "%s %s", a->pos[first],
+                       a->pos[first + 1]);
+    if (len < 0 || (size_t)len >= sizeof(joined)) {
+        /* Too long to be a network: let the operation say so. */
+        return put_str(req, "net", a->pos[first]);
+    }
+    return put_str(req, "net", joined);
+}
+
+/* A number member: an integer when 'v' is plain decimal, else the text
+ * (the operation then names the member and its range). */
+static int put_num(json_t *req, const char *key, const char *v)
+{
+    size_t n = strlen(v);
+    if (n > 0 && n <= 15 && strspn(v, "0123456789") == n) {
+        json_int_t x = 0;
+        for (size_t i = 0; i < n; i++) {
+            x = x * 10 + (v[i] - '0');
+        }
+        return json_object_set_new(req, key, json_integer(x)) == 0 ? 0
+                                                                   : -ENOMEM;
+    }
+    return put_str(req, key, v);
+}
+
+static int put_opt(json_t *req, const char *key, const struct args *a,
+                   enum opt_id id)
+{
+    return a->val[id] ? put_str(req, key, a->val[id]) : 0;
+}
+
+static int build_security_set(const struct args *a, const struct io *io,
+                              json_t *req, struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    int rc = put_str(req, "key", a->pos[0]);
+    if (rc == 0) {
+        rc = put_str(req, "value", a->pos[1]);
+    }
+    return rc;
+}
+
+static int build_net(const struct args *a, const struct io *io, json_t *req,
+                     struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    return put_net(req, a, 0, a->n_pos);
+}
+
+static int build_ip_allow(const struct args *a, const struct io *io,
+                          json_t *req, struct cmd_run *run)
+{
+    int rc = build_net(a, io, req, run);
+    if (rc == 0) {
+        rc = put_opt(req, "description", a, OPT_DESCR);
+    }
+    return rc;
+}
+
+static int build_ip_block(const struct args *a, const struct io *io,
+                          json_t *req, struct cmd_run *run)
+{
+    char ip[128];
+    int rc = build_ip_allow(a, io, req, run);
+    const char *client = ssh_client_ip(ip, sizeof(ip));
+    if (rc == 0 && client) {
+        rc = put_str(req, "client_ip", client);
+    }
+    return rc;
+}
+
+static int build_ip_list(const struct args *a, const struct io *io, json_t *req,
+                         struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    return put_opt(req, "action", a, OPT_ACTION);
+}
+
+static int build_ban_lift(const struct args *a, const struct io *io,
+                          json_t *req, struct cmd_run *run)
+{
+    int rc = build_net(a, io, req, run);
+    if (rc == 0 && a->val[OPT_WHITELIST]) {
+        rc = json_object_set_new(req, "whitelist", json_true()) == 0 ? 0
+                                                                     : -ENOMEM;
+    }
+    if (rc == 0) {
+        rc = put_opt(req, "description", a, OPT_DESCR);
+    }
+    return rc;
+}
+
+static int build_pattern(const struct args *a, const struct io *io, json_t *req,
+                         struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    return put_str(req, "pattern", a->pos[0]);
+}
+
+static int build_country(const struct args *a, const struct io *io, json_t *req,
+                         struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    return put_str(req, "country", a->pos[0]);
+}
+
+/* rate add NET [MASK] METHOD RATE PERIOD_S [--burst N] */
+static int build_rate_add(const struct args *a, const struct io *io,
+                          json_t *req, struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    int k = a->n_pos - 3; /* positionals of the network: 1 or 2 */
+    int rc = put_net(req, a, 0, k);
+    if (rc == 0) {
+        rc = put_str(req, "method", a->pos[k]);
+    }
+    if (rc == 0) {
+        rc = put_num(req, "rate", a->pos[k + 1]);
+    }
+    if (rc == 0) {
+        rc = put_num(req, "period_s", a->pos[k + 2]);
+    }
+    if (rc == 0 && a->val[OPT_BURST]) {
+        rc = put_num(req, "burst", a->val[OPT_BURST]);
+    }
+    return rc;
+}
+
+/* rate rm NET [MASK] METHOD */
+static int build_rate_rm(const struct args *a, const struct io *io, json_t *req,
+                         struct cmd_run *run)
+{
+    (void)io;
+    (void)run;
+    int k = a->n_pos - 1;
+    int rc = put_net(req, a, 0, k);
+    if (rc == 0) {
+        rc = put_str(req, "method", a->pos[k]);
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -772,6 +987,48 @@ static const struct cmd cmds[] = {
       print_user_import },
     { "reg", "list", "reg.list", 0, 1, 0, "reg list [DOMAIN] [--json]",
       build_domain, print_reg_list },
+    { "security", "show", "security.show", 0, 0, 0, "security show [--json]",
+      build_none, cli_print_security_show },
+    { "security", "set", "security.set", 2, 2, 0,
+      "security set KEY VALUE [--json]", build_security_set,
+      cli_print_security_set },
+    { "ip", "allow", "ip.allow", 1, 2, O(OPT_DESCR),
+      "ip allow NET [--descr TEXT] [--json]", build_ip_allow,
+      cli_print_ip_add },
+    { "ip", "block", "ip.block", 1, 2, O(OPT_DESCR),
+      "ip block NET [--descr TEXT] [--json]", build_ip_block,
+      cli_print_ip_add },
+    { "ip", "list", "ip.list", 0, 0, O(OPT_ACTION),
+      "ip list [--action allow|block] [--json]", build_ip_list,
+      cli_print_ip_list },
+    { "ip", "rm", "ip.rm", 1, 2, 0, "ip rm NET [--json]", build_net,
+      cli_print_ip_rm },
+    { "ban", "list", "ban.list", 0, 0, 0, "ban list [--json]", build_none,
+      cli_print_ban_list },
+    { "ban", "why", "ban.why", 1, 2, 0, "ban why NET [--json]", build_net,
+      cli_print_ban_why },
+    { "ban", "lift", "ban.lift", 1, 2, O(OPT_WHITELIST) | O(OPT_DESCR),
+      "ban lift NET [--whitelist] [--descr TEXT] [--json]", build_ban_lift,
+      cli_print_ban_lift },
+    { "ua", "list", "ua.list", 0, 0, 0, "ua list [--json]", build_none,
+      cli_print_ua_list },
+    { "ua", "add", "ua.add", 1, 1, 0, "ua add PATTERN [--json]", build_pattern,
+      cli_print_ua_add },
+    { "ua", "rm", "ua.rm", 1, 1, 0, "ua rm PATTERN [--json]", build_pattern,
+      cli_print_ua_rm },
+    { "geo", "allow", "geo.allow", 1, 1, 0, "geo allow COUNTRY [--json]",
+      build_country, cli_print_geo_allow },
+    { "geo", "list", "geo.list", 0, 0, 0, "geo list [--json]", build_none,
+      cli_print_geo_list },
+    { "geo", "rm", "geo.rm", 1, 1, 0, "geo rm COUNTRY [--json]", build_country,
+      cli_print_geo_rm },
+    { "rate", "add", "rate.add", 4, 5, O(OPT_BURST),
+      "rate add NET METHOD RATE PERIOD_S [--burst N] [--json]", build_rate_add,
+      cli_print_rate_add },
+    { "rate", "list", "rate.list", 0, 0, 0, "rate list [--json]", build_none,
+      cli_print_rate_list },
+    { "rate", "rm", "rate.rm", 2, 3, 0, "rate rm NET METHOD [--json]",
+      build_rate_rm, cli_print_rate_rm },
 };
 
 /* ------------------------------------------------------------------ */
@@ -780,7 +1037,8 @@ static const struct cmd cmds[] = {
 
 static bool op_writes(const char *op)
 {
-    return strstr(op, ".list") == NULL;
+    return strstr(op, ".list") == NULL && strstr(op, ".show") == NULL
+           && strstr(op, ".why") == NULL;
 }
 
 /*
@@ -833,7 +1091,9 @@ static int transport(const struct cli_env *env, const struct io *io,
         fprintf(io->err, "sipwarden: %s\n", err);
         return EXIT_FAIL;
     }
-    struct ops_ctx ctx = { .st = st };
+    char ip[128];
+    struct ops_ctx ctx = { .st = st,
+                           .client_ip = ssh_client_ip(ip, sizeof(ip)) };
     ops_exec(&ctx, req, resp);
     store_close(st);
     if (!*resp) {

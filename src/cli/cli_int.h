@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* CLI internals: terminal-safe text and aligned tables. Never included
- * outside src/cli/. */
+/* CLI internals: terminal-safe text, aligned tables and the shield
+ * commands' printers. Never included outside src/cli/. */
 #ifndef SW_CLI_CLI_INT_H
 #define SW_CLI_CLI_INT_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,5 +31,28 @@ void cli_table_add(struct cli_table *t, const char *const *row);
 /* Print with two spaces between columns, no trailing blanks. */
 void cli_table_print(const struct cli_table *t, FILE *f);
 void cli_table_fini(struct cli_table *t);
+
+/*
+ * Human output of the shield commands (sec_cmds.c): each prints the ok
+ * response of its operation to 'out', text from the response made
+ * terminal-safe.
+ */
+void cli_print_security_show(const json_t *resp, FILE *out);
+void cli_print_security_set(const json_t *resp, FILE *out);
+void cli_print_ip_add(const json_t *resp, FILE *out);
+void cli_print_ip_list(const json_t *resp, FILE *out);
+void cli_print_ip_rm(const json_t *resp, FILE *out);
+void cli_print_ban_list(const json_t *resp, FILE *out);
+void cli_print_ban_why(const json_t *resp, FILE *out);
+void cli_print_ban_lift(const json_t *resp, FILE *out);
+void cli_print_ua_list(const json_t *resp, FILE *out);
+void cli_print_ua_add(const json_t *resp, FILE *out);
+void cli_print_ua_rm(const json_t *resp, FILE *out);
+void cli_print_geo_allow(const json_t *resp, FILE *out);
+void cli_print_geo_list(const json_t *resp, FILE *out);
+void cli_print_geo_rm(const json_t *resp, FILE *out);
+void cli_print_rate_add(const json_t *resp, FILE *out);
+void cli_print_rate_list(const json_t *resp, FILE *out);
+void cli_print_rate_rm(const json_t *resp, FILE *out);
 
 #endif

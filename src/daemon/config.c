@@ -17,7 +17,15 @@
 #include "base/sv.h"
 #include "reg/digest.h"
 
-enum key_kind { KEY_STR, KEY_ADDR, KEY_U32, KEY_LOGLEVEL, KEY_DIGEST };
+enum key_kind {
+    KEY_STR,
+    KEY_ADDR,
+    KEY_U32,
+    KEY_LOGLEVEL,
+    KEY_DIGEST,
+    KEY_FWMODE,
+    KEY_IDENT,
+};
 
 struct key_desc {
     const char *section;
@@ -57,6 +65,9 @@ static const struct key_desc keys[] = {
     U32("sip", "max_transactions", max_transactions, 64, 10000000),
     { "sip", "digest_algorithms", KEY_DIGEST, 0, 0, 0, 0 },
     STR("http", "listen", http_listen, KEY_ADDR),
+    { "firewall", "nftables", KEY_FWMODE, offsetof(struct sw_config, fw_mode),
+      0, 0, 0 },
+    STR("firewall", "table", fw_table, KEY_IDENT),
 };
 
 void sw_config_defaults(struct sw_config *cfg)
@@ -78,6 +89,8 @@ void sw_config_defaults(struct sw_config *cfg)
     cfg->digest_algs[0] = REG_DIGEST_SHA256;
     cfg->digest_algs[1] = REG_DIGEST_MD5;
     cfg->n_digest_algs = 2;
+    cfg->fw_mode = SW_FW_AUTO;
+    snprintf(cfg->fw_table, sizeof(cfg->fw_table), "sipwarden");
 }
 
 struct load_state {
@@ -184,6 +197,38 @@ static int set_key(struct load_state *st, const struct key_desc *k,
         return 1;
     case KEY_DIGEST:
         return set_digest(st, value);
+    case KEY_FWMODE:
+        if (strcmp(value, "auto") == 0) {
+            *(int *)(void *)field = SW_FW_AUTO;
+        } else if (strcmp(value, "on") == 0) {
+            *(int *)(void *)field = SW_FW_ON;
+        } else if (strcmp(value, "off") == 0) {
+            *(int *)(void *)field = SW_FW_OFF;
+        } else {
+            return fail(st, "%s: expected auto, on or off, got '%s'", k->name,
+                        value);
+        }
+        return 1;
+    case KEY_IDENT: {
+        size_t len = strlen(value);
+        bool ok =
+            len > 0 && len < k->size
+            && ((value[0] >= 'a' && value[0] <= 'z')
+                || (value[0] >= 'A' && value[0] <= 'Z') || value[0] == '_');
+        for (size_t i = 1; ok && i < len; i++) {
+            char ch = value[i];
+            ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+                 || (ch >= '0' && ch <= '9') || ch == '_';
+        }
+        if (!ok) {
+            return fail(st,
+                        "%s: expected a name of letters, digits and '_' "
+                        "(1..%zu, not starting with a digit), got '%s'",
+                        k->name, k->size - 1, value);
+        }
+        memcpy(field, value, len + 1);
+        return 1;
+    }
     case KEY_LOGLEVEL: {
         int lvl = log_level_parse(value);
         if (lvl < 0) {

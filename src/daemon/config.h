@@ -15,6 +15,9 @@
 
 #define SW_CONF_ADDR_LEN 96
 
+/* [firewall] nftables (same values as enum fw_mode). */
+enum sw_fw_mode { SW_FW_OFF = 0, SW_FW_AUTO = 1, SW_FW_ON = 2 };
+
 struct sw_config {
     char path[PATH_MAX];     /* the file read, or "" for defaults */
     char data_dir[PATH_MAX]; /* [core] data_dir */
@@ -38,6 +41,9 @@ struct sw_config {
     unsigned n_digest_algs;
 
     char http_listen[SW_CONF_ADDR_LEN]; /* [http] listen */
+
+    int fw_mode;       /* [firewall] nftables: enum sw_fw_mode */
+    char fw_table[32]; /* [firewall] table */
 };
 
 /* Error from sw_config_load: file, line (0 if none) and reason. */

@@ -134,6 +134,23 @@ static void hook_after_change(void *ud, const char *op, const json_t *req)
     struct sw_control *c = ud;
     /* Every change can affect a cached tenant or credential. */
     sw_lookup_invalidate(&c->core->lookup);
+    if (strcmp(op, "ban.lift") == 0) {
+        const char *net = json_string_value(json_object_get(req, "net"));
+        if (net) {
+            sw_guard_lift(&c->core->guard, net);
+        }
+        /* "whitelist": an allow entry was added too. */
+        if (json_is_true(json_object_get(req, "whitelist"))) {
+            sw_guard_reload(&c->core->guard);
+        }
+        return;
+    }
+    if (strncmp(op, "security.", 9) == 0 || strncmp(op, "ip.", 3) == 0
+        || strncmp(op, "ua.", 3) == 0 || strncmp(op, "geo.", 4) == 0
+        || strncmp(op, "rate.", 5) == 0) {
+        sw_guard_reload(&c->core->guard);
+        return;
+    }
     if (strcmp(op, "user.rm") != 0) {
         return;
     }
@@ -148,7 +165,8 @@ static void hook_after_change(void *ud, const char *op, const json_t *req)
     }
 }
 
-static const struct ops_hooks hooks = { hook_reg_list, hook_after_change };
+static const struct ops_hooks hooks = { hook_reg_list, hook_after_change,
+                                        NULL };
 
 /* ---- connections ------------------------------------------------------- */
 
@@ -174,6 +192,36 @@ static void on_written(uv_write_t *wr, int status)
     close_client(wr->data);
 }
 
+static void put_u64(json_t *o, const char *key, _Atomic uint64_t *v)
+{
+    json_object_set_new(o, key, json_integer((json_int_t)atomic_load(v)));
+}
+
+/* `sipwarden stats`: the pipeline's, the registrar's and the shield's
+ * counters. */
+static json_t *stats_json(struct sw_core *core)
+{
+    json_t *st = json_object();
+    if (!st) {
+        return NULL;
+    }
+    put_u64(st, "requests", &core->stats.requests);
+    put_u64(st, "responses_ignored", &core->stats.responses_ignored);
+    put_u64(st, "bad_messages", &core->stats.bad_messages);
+    put_u64(st, "keepalives", &core->stats.keepalives);
+    put_u64(st, "shield_drops", &core->stats.shield_drops);
+    put_u64(st, "send_errors", &core->stats.send_errors);
+    put_u64(st, "auth_ok", &core->reg.stats.auth_ok);
+    put_u64(st, "auth_failed", &core->reg.stats.auth_failed);
+    put_u64(st, "challenges", &core->reg.stats.challenges);
+    put_u64(st, "auth_blocked", &core->reg.stats.blocked);
+    json_object_set_new(st, "registrations",
+                        json_integer((json_int_t)reg_loc_count(
+                            &core->loc, clock_wall_s(NULL))));
+    sw_guard_stats_json(&core->guard, st);
+    return json_pack("{s:b, s:o}", "ok", 1, "stats", st);
+}
+
 static json_t *run_request(struct sw_control *c, const char *line)
 {
     json_error_t jerr;
@@ -191,7 +239,11 @@ static json_t *run_request(struct sw_control *c, const char *line)
         return json_pack("{s:b, s:s, s:s}", "ok", 1, "version", SW_VERSION,
                          "state", "serving");
     }
-    struct ops_ctx ctx = { c->st, &hooks, c, NULL };
+    if (op && strcmp(op, "stats") == 0) {
+        json_decref(req);
+        return stats_json(c->core);
+    }
+    struct ops_ctx ctx = { c->st, &hooks, c, NULL, NULL };
     ops_exec(&ctx, req, &resp);
     json_decref(req);
     if (!resp) {

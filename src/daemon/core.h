@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "daemon/config.h"
+#include "daemon/guard.h"
 #include "daemon/lookup.h"
 #include "reg/location.h"
 #include "reg/registrar.h"
@@ -34,6 +35,7 @@ struct sw_pipeline_stats {
     _Atomic uint64_t txn_absorbed;
     _Atomic uint64_t txn_full;
     _Atomic uint64_t send_errors;
+    _Atomic uint64_t shield_drops; /* packets and requests the shield dropped */
 };
 
 struct sw_worker {
@@ -46,6 +48,9 @@ struct sw_worker {
     struct sip_msg msg;            /* parse target, reused per packet */
     struct buf out;                /* response being built, reused */
     const struct net_pkt *cur_pkt; /* packet being answered, or NULL */
+    struct sec_shield_view shield; /* this thread's shield configuration */
+    struct sec_pkt sec;            /* the shield's view of the packet */
+    struct sec_req_info sec_req;   /* ... and of its request */
     bool is_ready;                 /* init finished: handles must be closed */
 };
 
@@ -54,6 +59,7 @@ struct sw_core {
     struct reg_loc loc;
     struct reg_registrar reg;
     struct sw_lookup_cache lookup; /* tenants and credentials */
+    struct sw_guard guard;         /* the shield and its bans */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

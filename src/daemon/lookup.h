@@ -49,10 +49,12 @@ void sw_lookup_invalidate(struct sw_lookup_cache *c);
  * Any worker thread; the store handle must be that thread's.
  */
 struct store;
+struct sw_worker;
 struct sw_lookup_ctx {
     struct sw_lookup_cache *cache;
     struct store *st;
     uint64_t now_ms;
+    struct sw_worker *w; /* the calling worker (the shield's gate) */
 };
 
 int sw_lookup_tenant(void *ud, struct sv domain, struct reg_tenant *out);

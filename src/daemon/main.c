@@ -19,6 +19,7 @@ static void usage(FILE *out)
                  "\n"
                  "  serve [-c FILE]            run the daemon\n"
                  "  wait-ready [--timeout S]   wait until the daemon serves\n"
+                 "  stats [--json]             the running daemon's counters\n"
                  "  tenant add|list ...        manage tenants (SIP domains)\n"
                  "  user add|list|set|rm|import ...  manage extensions\n"
                  "  reg list [DOMAIN]          list registrations\n"
@@ -99,6 +100,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "wait-ready") == 0) {
         return sw_wait_ready(&cfg, argc - i, argv + i);
+    }
+    if (strcmp(cmd, "stats") == 0) {
+        return sw_stats_cmd(&cfg, argc - i, argv + i);
     }
     struct cli_env env;
     memset(&env, 0, sizeof(env));

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Lifecycle of `sipwarden serve`. Start: data directory, store and
- * migrations, TLS certificate, location table (restored from the store),
- * registrar, worker pool with listeners, control socket, persister timer.
+ * Lifecycle of `sipwarden serve`. Start: the shield and the nftables
+ * helper (forked before any thread, then firewall privileges are
+ * dropped), store and migrations, TLS certificate, location table
+ * (restored from the store), registrar, the shield's configuration and
+ * bans, worker pool with listeners, control socket, persister timer.
  * Stop on SIGTERM / SIGINT: control socket and timers first, then the
- * workers, then a last flush of registrations. The sections below follow
- * that order.
+ * workers, then a last flush of registrations and bans. The sections below
+ * follow that order.
  */
 #include "daemon/serve.h"
 
@@ -57,6 +59,7 @@ struct serve {
     unsigned ticks;
     struct net_tls_ctx *tls;
     bool is_stopping;
+    bool has_guard; /* sw_guard_init() ran: sw_guard_fini() is due */
     enum net_proto listener_proto[NET_MAX_LISTENERS]; /* by listener id */
 };
 
@@ -75,6 +78,7 @@ static void worker_stop(struct loop_worker *lw, void *ud)
 {
     struct sw_worker *w = ud;
     (void)lw;
+    sec_shield_view_fini(&w->shield);
     if (w->is_ready) {
         w->is_ready = false;
         uv_close((uv_handle_t *)&w->txn_timer, on_timer_closed);
@@ -216,6 +220,7 @@ static void stop_main(struct serve *s)
     s->is_stopping = true;
     log_info(&lc, "stopping");
     sw_control_close(&s->ctl);
+    sw_guard_close(&s->core.guard);
     loop_signals_close(&s->sigs);
     if (s->has_persist_timer) {
         uv_close((uv_handle_t *)&s->persist_timer, NULL);
@@ -226,7 +231,8 @@ static void on_signal(void *ud, int signum)
 {
     struct serve *s = ud;
     if (signum == SIGHUP) {
-        log_info(&lc, "SIGHUP: nothing to reload yet");
+        log_info(&lc, "SIGHUP: reloading the shield's configuration");
+        sw_guard_reload(&s->core.guard);
         return;
     }
     stop_main(s);
@@ -286,6 +292,13 @@ static int start(struct serve *s)
     struct net_cfg ncfg;
     int rc;
 
+    /* First, while the process has one thread: the nftables helper is
+     * forked and the daemon gives up its firewall privileges. */
+    rc = sw_guard_init(&s->core.guard, cfg);
+    if (rc != 0) {
+        return rc;
+    }
+    s->has_guard = true;
     rc = store_open(cfg->data_dir, &s->st, err, sizeof(err));
     if (rc != 0) {
         log_err(&lc, "store: %s", err);
@@ -320,6 +333,10 @@ static int start(struct serve *s)
         return (int)n;
     }
     log_info(&lc, "restored %ld registrations", n);
+    rc = sw_guard_open(&s->core.guard, &s->loop, s->st);
+    if (rc != 0) {
+        return rc;
+    }
 
     rc = loop_pool_init(&s->pool, cfg->workers);
     if (rc != 0) {
@@ -385,6 +402,9 @@ static void finish(struct serve *s)
         if (sw_persist_flush(&s->persist, clock_wall_s(NULL)) != 0) {
             log_err(&lc, "last write of registrations failed");
         }
+    }
+    if (s->has_guard) {
+        sw_guard_fini(&s->core.guard);
     }
     net_ctx_free(s->core.net);
     s->core.net = NULL;

@@ -17,4 +17,8 @@ int sw_serve(const struct sw_config *cfg);
  * answers on its control socket, 1 on timeout, 2 on usage errors. */
 int sw_wait_ready(const struct sw_config *cfg, int argc, char **argv);
 
+/* `sipwarden stats [--json]`: print the running daemon's counters.
+ * Returns the process exit status. */
+int sw_stats_cmd(const struct sw_config *cfg, int argc, char **argv);
+
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The operation dispatcher, response and request-member helpers, and the
- * tenant and registration operations. User operations live in user.c.
+ * tenant and registration operations. User operations live in user.c, the
+ * shield's in security.c, iprule.c, ban.c, uarule.c, geo.c and rate.c.
  */
 #include "ops/ops.h"
 
@@ -423,10 +424,32 @@ static const struct {
     const char *name;
     ops_handler_fn *fn;
 } ops_table[] = {
-    { "tenant.add", tenant_add },       { "tenant.list", tenant_list },
-    { "user.add", ops_user_add },       { "user.list", ops_user_list },
-    { "user.set", ops_user_set },       { "user.rm", ops_user_rm },
-    { "user.import", ops_user_import }, { "reg.list", reg_list },
+    { "tenant.add", tenant_add },
+    { "tenant.list", tenant_list },
+    { "user.add", ops_user_add },
+    { "user.list", ops_user_list },
+    { "user.set", ops_user_set },
+    { "user.rm", ops_user_rm },
+    { "user.import", ops_user_import },
+    { "reg.list", reg_list },
+    { "security.show", ops_security_show },
+    { "security.set", ops_security_set },
+    { "ip.allow", ops_ip_allow },
+    { "ip.block", ops_ip_block },
+    { "ip.list", ops_ip_list },
+    { "ip.rm", ops_ip_rm },
+    { "ban.list", ops_ban_list },
+    { "ban.why", ops_ban_why },
+    { "ban.lift", ops_ban_lift },
+    { "ua.list", ops_ua_list },
+    { "ua.add", ops_ua_add },
+    { "ua.rm", ops_ua_rm },
+    { "geo.allow", ops_geo_allow },
+    { "geo.list", ops_geo_list },
+    { "geo.rm", ops_geo_rm },
+    { "rate.add", ops_rate_add },
+    { "rate.list", ops_rate_list },
+    { "rate.rm", ops_rate_rm },
 };
 
 int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)

@@ -37,8 +37,53 @@
  *               "entry N (ext E): " and its field is "users[N].<member>"
  *               (N counts from 0).
  *   reg.list    [domain]                  -> registrations[]
+ *
+ * Shield (settings and rules are read by the daemon after every change):
+ *   security.show                         -> settings{key: value}, keys[]
+ *               of {key, value, default, range, help}; numbers are JSON
+ *               integers, the rest strings
+ *   security.set key, value (string; a number or boolean is accepted too)
+ *                                         -> key, value (as stored)
+ *   ip.allow    net, [description]        -> ip_rule{}, [warning]
+ *   ip.block    net, [description], [client_ip]
+ *                                         -> ip_rule{}, [warning]
+ *               net: CIDR, bare address or "address mask"; stored
+ *               normalised ("41.202.0.0/16"). ip.block refuses (code
+ *               "policy", field "net") a network covering an address of
+ *               this server, ctx->client_ip or the client_ip member (the
+ *               CLI sends its SSH session's address there, which the
+ *               control socket cannot see). One rule per network.
+ *   ip.list     [action allow | block]    -> ip_rules[]
+ *   ip.rm       net                       -> net, action
+ *   ban.list                              -> bans[]
+ *   ban.why     net                       -> ban{} (the ban of that
+ *               network, else an active ban containing it)
+ *   ban.lift    net, [whitelist:true], [description]
+ *                                         -> net, whitelisted, ban{}
+ *               Deletes the ban found as for ban.why; whitelist adds an
+ *               allow rule for its network in the same transaction. The
+ *               change is notified with "net" set to that network.
+ *   ua.list                               -> ua_rules[]
+ *   ua.add      pattern                   -> ua_rule{}
+ *   ua.rm       pattern                   -> pattern
+ *               The first ua.* operation on a database seeds the list with
+ *               the compiled-in defaults (once: removals stay removed).
+ *   geo.allow   country                   -> country
+ *   geo.list                              -> geo_rules[]
+ *   geo.rm      country                   -> country
+ *               country: two letters, stored upper case. No country
+ *               listed: every country is allowed.
+ *   rate.add    net, method, rate, period_s, [burst] (integers; burst
+ *               defaults to rate, capped to 6 hours of refill; method
+ *               upper-cased, "*" for any)       -> rate_rule{}
+ *   rate.list                             -> rate_rules[]
+ *   rate.rm     net, method               -> net, method
  * A generated password (20 characters) appears in the response once, as
  * "sip_password"; it is not retrievable later.
+ * Shield objects: ip_rule {id, net, action, description, created_at};
+ * ua_rule {id, pattern, created_at}; geo_rule {country, created_at};
+ * rate_rule {id, net, method, rate, period_s, burst}; ban: see
+ * ops_ban_json.
  * Objects: tenant {id, domain, name, created_at, users, policy{pw_min_len,
  * pw_classes, pw_expiry_days, pw_history, max_contacts, reg_expires_min_s,
  * reg_expires_default_s, reg_expires_max_s}}; user {user, ext, domain,
@@ -59,6 +104,7 @@
 #define OPS_USER_IMPORT_MAX 100000
 
 struct store;
+struct store_ban;
 struct store_binding;
 struct sw_clock;
 
@@ -77,9 +123,17 @@ typedef int ops_reg_list_fn(void *ud, const char *domain, json_t **out);
  */
 typedef void ops_after_change_fn(void *ud, const char *op, const json_t *req);
 
+/*
+ * Active bans from the caller's own table (the daemon's in-memory ban
+ * list, which the store may lag behind). On 0, *out is a new JSON array of
+ * ops_ban_json-shaped objects, owned by ops afterwards. Returns 0 or -errno.
+ */
+typedef int ops_ban_list_fn(void *ud, json_t **out);
+
 struct ops_hooks {
     ops_reg_list_fn *reg_list;         /* NULL: read bindings from store */
     ops_after_change_fn *after_change; /* NULL: nothing to notify */
+    ops_ban_list_fn *ban_list;         /* NULL: read bans from store */
 };
 
 struct ops_ctx {
@@ -87,6 +141,7 @@ struct ops_ctx {
     const struct ops_hooks *hooks; /* NULL: no hooks */
     void *hooks_ud;                /* passed to every hook */
     const struct sw_clock *clock;  /* NULL: the real clock */
+    const char *client_ip;         /* operator's address; NULL unknown */
 };
 
 /*
@@ -108,6 +163,15 @@ int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp);
  * Returns a new object or NULL on allocation failure.
  */
 json_t *ops_binding_json(const struct store_binding *b, int64_t now);
+
+/*
+ * The JSON object for one ban, the shape of ban.list entries: {net,
+ * reason, source, threshold, count, window_s, first_seen, last_seen,
+ * created_at, expires_at, expires_in (seconds from 'now', >= 0), method,
+ * ruri, from_user, user_agent}. Wire text that is not UTF-8 has its bad
+ * bytes replaced by '?'. Returns a new object or NULL on -ENOMEM.
+ */
+json_t *ops_ban_json(const struct store_ban *b, int64_t now);
 
 /*
  * A JSON string for 's' even when it is not valid UTF-8 (bad bytes become

@@ -53,6 +53,41 @@ ops_handler_fn ops_user_set;
 ops_handler_fn ops_user_rm;
 ops_handler_fn ops_user_import;
 
+ops_handler_fn ops_security_show;
+ops_handler_fn ops_security_set;
+ops_handler_fn ops_ip_allow;
+ops_handler_fn ops_ip_block;
+ops_handler_fn ops_ip_list;
+ops_handler_fn ops_ip_rm;
+ops_handler_fn ops_ban_list;
+ops_handler_fn ops_ban_why;
+ops_handler_fn ops_ban_lift;
+ops_handler_fn ops_ua_list;
+ops_handler_fn ops_ua_add;
+ops_handler_fn ops_ua_rm;
+ops_handler_fn ops_geo_allow;
+ops_handler_fn ops_geo_list;
+ops_handler_fn ops_geo_rm;
+ops_handler_fn ops_rate_add;
+ops_handler_fn ops_rate_list;
+ops_handler_fn ops_rate_rm;
+
+struct sec_net;
+
+/*
+ * Network member 'key' (CIDR, bare address or "address mask"): parsed
+ * into *net and its normalised text into norm (SEC_NET_FMT_CAP bytes);
+ * *warn gets sec_net_parse's warnings (may be NULL). Errors name 'key'.
+ */
+int ops_get_net(const json_t *req, const char *key, struct sec_net *net,
+                char *norm, unsigned *warn, json_t **resp);
+
+/* Error response for a failed list walk ('rc' from the store or -ENOMEM). */
+int ops_fail_walk(struct ops_ctx *ctx, json_t **resp, int rc);
+
+/* {"ok":true, key: arr}; 'arr' is stolen (freed on failure). */
+int ops_ok_with(json_t **resp, const char *key, json_t *arr);
+
 /* Tell the after_change hook (request copied without any sip_password,
  * top-level or in the entries of a "users" array). */
 void ops_notify_change(struct ops_ctx *ctx, const char *op, const json_t *req);

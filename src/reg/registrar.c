@@ -15,11 +15,11 @@
 #include <time.h>
 
 #include "base/check.h"
+#include "reg/auth.h"
 #include "reg/digest.h"
 #include "sip/build.h"
 
 #define REG_MAX_CONTACTS_PER_REQ 16
-#define NONCE_MAX                REG_NONCE_BUF
 
 /* Defaults for a domain we do not serve: the same answers as for one. */
 static const struct reg_tenant default_tenant = {
@@ -29,10 +29,6 @@ static const struct reg_tenant default_tenant = {
     .default_expires_s = 3600,
     .max_contacts = 5,
 };
-
-/* HA1 used when the user does not exist, so the work done is the same. */
-static const char dummy_ha1[] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
 
 int reg_registrar_init(struct reg_registrar *r, struct reg_loc *loc,
                        const struct sw_clock *clock, const uint8_t *nonce_key,
@@ -104,10 +100,8 @@ static int respond(struct reg_registrar *r, const struct sip_msg *msg,
                    const struct reg_origin *org, int status, const char *reason,
                    struct buf *extra, struct buf *out)
 {
-    char tag[17];
-    reg_to_tag(r, msg, tag);
-    return sip_build_response(out, msg, status, reason, sv_cstr(tag), org->ip,
-                              org->port, extra ? buf_sv(extra) : SV_NULL);
+    return reg_respond(r, msg, org, status, reason,
+                       extra ? buf_sv(extra) : SV_NULL, out);
 }
 
 static int refuse(struct reg_registrar *r, const struct sip_msg *msg,
@@ -119,188 +113,6 @@ static int refuse(struct reg_registrar *r, const struct sip_msg *msg,
     res->detail = reason;
     count(&r->stats.refused);
     return respond(r, msg, org, status, reason, extra, out);
-}
-
-/* A fresh 401 with one challenge per algorithm, SHA-256 first (RFC 8760
- * §2.4: in order of preference). The opaque is derived from the nonce, so
- * two challenges differ only in those two values. */
-static int challenge(struct reg_registrar *r, const struct sip_msg *msg,
-                     const struct reg_origin *org, struct sv realm, bool stale,
-                     struct buf *out)
-{
-    char nonce[NONCE_MAX];
-    char opaque[17];
-    struct buf extra;
-    int rc;
-
-    rc = reg_nonce_mint(&r->nonce, org->sa, realm, nonce, sizeof(nonce));
-    if (rc < 0) {
-        return rc;
-    }
-    snprintf(opaque, sizeof(opaque), "%016llx",
-             (unsigned long long)(sv_hash(sv_cstr(nonce))
-                                  ^ sv_hash(sv_make((const char *)r->tag_key,
-                                                    sizeof(r->tag_key)))));
-    buf_init(&extra, 2048);
-    for (unsigned i = 0; i < r->n_algs; i++) {
-        buf_printf(&extra,
-                   "WWW-Authenticate: Digest realm=\"%.*s\", "
-                   "nonce=\"%s\", opaque=\"%s\", algorithm=%s, "
-                   "qop=\"auth\"%s\r\n",
-                   SV_FMT(realm), nonce, opaque,
-                   reg_digest_alg_name((enum reg_digest_alg)r->algs[i]),
-                   stale ? ", stale=true" : "");
-    }
-    rc = extra.err ? extra.err
-                   : respond(r, msg, org, 401, "Unauthorized", &extra, out);
-    buf_fini(&extra);
-    return rc;
-}
-
-/* ---- authentication ---------------------------------------------------- */
-
-/* The Authorization header whose realm is ours, parsed; false if none. */
-static bool find_credentials(const struct sip_msg *msg, struct sv realm,
-                             struct sip_digest *dig, bool *malformed)
-{
-    *malformed = false;
-    for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION); h;
-         h = sip_msg_hdr_next(msg, h)) {
-        struct sip_err err;
-        struct sip_digest d;
-        if (sip_parse_digest(h->value, &d, &err) != SIP_PARSE_OK) {
-            *malformed = true;
-            continue;
-        }
-        if (sv_eq_nocase(d.realm, realm)) {
-            *dig = d;
-            *malformed = false;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* RFC 7616 §3.4.6: the digest uri must name the Request-URI. Phones differ
- * in what they copy, so equal text or the same host and port both match. */
-static bool uri_matches(const struct sip_msg *msg, struct sv uri)
-{
-    if (sv_eq(uri, msg->ruri_raw)) {
-        return true;
-    }
-    struct sip_uri u;
-    struct sip_err err;
-    if (sip_parse_uri(uri, &u, &err) != SIP_PARSE_OK) {
-        return false;
-    }
-    return sv_eq_nocase(u.host, msg->ruri.host)
-           && u.has_port == msg->ruri.has_port
-           && (!u.has_port || u.port == msg->ruri.port);
-}
-
-static bool offered(const struct reg_registrar *r, enum reg_digest_alg alg)
-{
-    for (unsigned i = 0; i < r->n_algs; i++) {
-        if (r->algs[i] == (int)alg) {
-            return true;
-        }
-    }
-    return false;
-}
-
-enum auth_verdict {
-    AUTH_OK,
-    AUTH_CHALLENGE, /* no credentials for our realm */
-    AUTH_STALE,
-    AUTH_FAILED,
-    AUTH_REPLAY,
-    AUTH_BAD_REQUEST,
-    AUTH_ERROR,
-};
-
-static enum auth_verdict
-authenticate(struct reg_registrar *r, const struct sip_msg *msg,
-             const struct reg_origin *org, struct sv domain,
-             const struct reg_lookup *lk, struct reg_creds *creds,
-             struct reg_result *res)
-{
-    struct sip_digest dig;
-    bool malformed;
-    enum reg_digest_alg alg;
-    uint32_t nc;
-
-    if (!find_credentials(msg, domain, &dig, &malformed)) {
-        if (malformed) {
-            res->detail = "Malformed Authorization header";
-            return AUTH_BAD_REQUEST;
-        }
-        return AUTH_CHALLENGE;
-    }
-    res->auth_user = dig.username;
-    if (dig.username.len == 0 || dig.nonce.len == 0 || dig.uri.len == 0
-        || dig.response.len == 0) {
-        res->detail = "Incomplete Authorization header";
-        return AUTH_BAD_REQUEST;
-    }
-    /* Quoted-pairs are legal but no extension, nonce or URI of ours needs
-     * one; refusing them keeps the hashed text equal to the sent text. */
-    if (sv_find_char(dig.username, '\\') >= 0
-        || sv_find_char(dig.cnonce, '\\') >= 0
-        || sv_find_char(dig.uri, '\\') >= 0
-        || sv_find_char(dig.nonce, '\\') >= 0) {
-        res->detail = "Escaped characters in Authorization header";
-        return AUTH_BAD_REQUEST;
-    }
-    if (!sv_eq_nocase(dig.qop, SV_LIT("auth")) || dig.cnonce.len == 0
-        || reg_nc_parse(dig.nc, &nc) != 0) {
-        res->detail = "qop=auth with nc and cnonce required";
-        return AUTH_FAILED;
-    }
-    if (reg_digest_alg_parse(dig.algorithm, &alg) != 0 || !offered(r, alg)) {
-        res->detail = "digest algorithm not offered";
-        return AUTH_FAILED;
-    }
-    if (!uri_matches(msg, dig.uri)) {
-        res->detail = "Digest uri does not match Request-URI";
-        return AUTH_BAD_REQUEST;
-    }
-    enum reg_nonce_res nr =
-        reg_nonce_check(&r->nonce, dig.nonce, org->sa, domain);
-    if (nr == REG_NONCE_BAD) {
-        res->detail = "nonce not issued to this source";
-        return AUTH_FAILED;
-    }
-
-    int rc = lk->creds(lk->ud, domain, dig.username, creds);
-    bool known = rc == 0;
-    if (rc != 0 && rc != -ENOENT) {
-        res->detail = "credential lookup failed";
-        return AUTH_ERROR;
-    }
-    const char *ha1 =
-        known ? (alg == REG_DIGEST_SHA256 ? creds->ha1_sha256 : creds->ha1_md5)
-              : dummy_ha1;
-    struct sv ha1_sv = sv_make(ha1, reg_digest_hex_len(alg));
-    if (strlen(ha1) < ha1_sv.len) {
-        ha1_sv = sv_cstr(dummy_ha1);
-        known = false;
-    }
-    rc = reg_digest_verify(alg, ha1_sv, dig.nonce, dig.nc, dig.cnonce, dig.qop,
-                           msg->method_name, dig.uri, dig.response, 0);
-    if (rc != 0 || !known) {
-        res->detail = known ? "wrong password" : "unknown user";
-        return AUTH_FAILED;
-    }
-    if (nr == REG_NONCE_STALE) {
-        res->detail = "stale nonce";
-        return AUTH_STALE;
-    }
-    if (reg_nc_check_and_update(r->nc, dig.nonce, nc, clock_wall_s(r->clock))
-        != REG_NC_OK) {
-        res->detail = "nonce-count replayed";
-        return AUTH_REPLAY;
-    }
-    return AUTH_OK;
 }
 
 /* ---- bindings ---------------------------------------------------------- */
@@ -434,6 +246,127 @@ static int bind_contacts(struct reg_registrar *r, const struct sip_msg *msg,
     return rc;
 }
 
+/* ---- authentication and the shield's gate ------------------------------ */
+
+static enum reg_gate gate(const struct reg_lookup *lk,
+                          const struct reg_result *res, struct sv domain,
+                          enum reg_auth_event ev)
+{
+    return lk->gate ? lk->gate(lk->ud, res->auth_user, domain, ev)
+                    : REG_GATE_PASS;
+}
+
+/* Check the credentials and ask the gate. On success res->outcome is
+ * REG_OUT_REGISTERED and nothing is written (the caller goes on);
+ * otherwise the answer is in 'out' (or nothing, REG_OUT_DROPPED). */
+static int authenticate(struct reg_registrar *r, const struct sip_msg *msg,
+                        const struct reg_origin *org, struct sv domain,
+                        enum reg_auth_kind kind, const struct reg_lookup *lk,
+                        struct reg_creds *creds, struct buf *out,
+                        struct reg_result *res)
+{
+    enum reg_auth_event ev = REG_AUTH_EV_FAILED;
+    enum reg_auth_verdict v =
+        reg_auth_check(r, msg, org, domain, kind, lk, creds, res);
+    int status = kind == REG_AUTH_PROXY ? 407 : 401;
+
+    switch (v) {
+    case REG_AUTH_CHALLENGE:
+        res->outcome = REG_OUT_CHALLENGED;
+        res->status = status;
+        count(&r->stats.challenges);
+        return reg_auth_challenge(r, msg, org, domain, kind, false, out);
+    case REG_AUTH_BAD_REQUEST:
+        return refuse(r, msg, org, 400, res->detail, NULL, out, res);
+    case REG_AUTH_ERROR:
+        return refuse(r, msg, org, 500, "Server Internal Error", NULL, out,
+                      res);
+    case REG_AUTH_OK:
+        ev = REG_AUTH_EV_OK;
+        break;
+    case REG_AUTH_STALE:
+        ev = REG_AUTH_EV_STALE;
+        break;
+    case REG_AUTH_FAILED:
+    case REG_AUTH_REPLAY:
+        break;
+    }
+    switch (gate(lk, res, domain, ev)) {
+    case REG_GATE_PASS:
+        break;
+    case REG_GATE_FORBID:
+        count(&r->stats.blocked);
+        res->detail = "user blocked from this address";
+        res->outcome = REG_OUT_REFUSED;
+        res->status = 403;
+        return respond(r, msg, org, 403, "Forbidden", NULL, out);
+    case REG_GATE_DROP:
+        count(&r->stats.dropped);
+        res->outcome = REG_OUT_DROPPED;
+        res->status = 0;
+        return 0;
+    }
+    switch (v) {
+    case REG_AUTH_STALE:
+        res->outcome = REG_OUT_STALE;
+        res->status = status;
+        count(&r->stats.stale);
+        return reg_auth_challenge(r, msg, org, domain, kind, true, out);
+    case REG_AUTH_FAILED:
+        res->outcome = REG_OUT_AUTH_FAILED;
+        res->status = status;
+        count(&r->stats.auth_failed);
+        return reg_auth_challenge(r, msg, org, domain, kind, false, out);
+    case REG_AUTH_REPLAY:
+        res->outcome = REG_OUT_REPLAY;
+        res->status = status;
+        count(&r->stats.replays);
+        return reg_auth_challenge(r, msg, org, domain, kind, false, out);
+    default:
+        break;
+    }
+    res->outcome = REG_OUT_REGISTERED;
+    return 0;
+}
+
+/* Lower-case copy of 'host' into 'buf' (cap bytes); false if too long. */
+static bool realm_of(struct sv host, char *buf, size_t cap, struct sv *out)
+{
+    if (host.len >= cap) {
+        return false;
+    }
+    for (size_t i = 0; i < host.len; i++) {
+        char ch = host.p[i];
+        buf[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
+    }
+    *out = sv_make(buf, host.len);
+    return true;
+}
+
+int reg_registrar_auth_request(struct reg_registrar *r,
+                               const struct sip_msg *msg,
+                               const struct reg_origin *org,
+                               const struct reg_lookup *lk, struct buf *out,
+                               struct reg_result *res)
+{
+    struct reg_creds creds;
+    char domain_buf[256];
+    struct sv domain;
+
+    memset(res, 0, sizeof(*res));
+    if (msg->from.uri.scheme == SIP_URI_OTHER || msg->from.uri.host.len == 0
+        || !realm_of(msg->from.uri.host, domain_buf, sizeof(domain_buf),
+                     &domain)) {
+        return refuse(r, msg, org, 400, "Bad From header", NULL, out, res);
+    }
+    int rc =
+        authenticate(r, msg, org, domain, REG_AUTH_PROXY, lk, &creds, out, res);
+    if (res->outcome == REG_OUT_REGISTERED) {
+        count(&r->stats.auth_ok);
+    }
+    return rc;
+}
+
 /* ---- entry point ------------------------------------------------------- */
 
 int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
@@ -467,14 +400,9 @@ int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
         return refuse(r, msg, org, 404, "Not Found", NULL, out, res);
     }
     /* The realm is the domain of the address-of-record, lower-cased. */
-    if (msg->to.uri.host.len >= sizeof(domain_buf)) {
+    if (!realm_of(msg->to.uri.host, domain_buf, sizeof(domain_buf), &domain)) {
         return refuse(r, msg, org, 400, "Bad To header", NULL, out, res);
     }
-    for (size_t i = 0; i < msg->to.uri.host.len; i++) {
-        char ch = msg->to.uri.host.p[i];
-        domain_buf[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch + 32) : ch;
-    }
-    domain = sv_make(domain_buf, msg->to.uri.host.len);
 
     int rc = lk->tenant(lk->ud, domain, &tenant);
     if (rc == -ENOENT) {
@@ -484,34 +412,9 @@ int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
                       res);
     }
 
-    switch (authenticate(r, msg, org, domain, lk, &creds, res)) {
-    case AUTH_CHALLENGE:
-        res->outcome = REG_OUT_CHALLENGED;
-        res->status = 401;
-        count(&r->stats.challenges);
-        return challenge(r, msg, org, domain, false, out);
-    case AUTH_STALE:
-        res->outcome = REG_OUT_STALE;
-        res->status = 401;
-        count(&r->stats.stale);
-        return challenge(r, msg, org, domain, true, out);
-    case AUTH_FAILED:
-        res->outcome = REG_OUT_AUTH_FAILED;
-        res->status = 401;
-        count(&r->stats.auth_failed);
-        return challenge(r, msg, org, domain, false, out);
-    case AUTH_REPLAY:
-        res->outcome = REG_OUT_REPLAY;
-        res->status = 401;
-        count(&r->stats.replays);
-        return challenge(r, msg, org, domain, false, out);
-    case AUTH_BAD_REQUEST:
-        return refuse(r, msg, org, 400, res->detail, NULL, out, res);
-    case AUTH_ERROR:
-        return refuse(r, msg, org, 500, "Server Internal Error", NULL, out,
-                      res);
-    case AUTH_OK:
-        break;
+    rc = authenticate(r, msg, org, domain, REG_AUTH_WWW, lk, &creds, out, res);
+    if (res->outcome != REG_OUT_REGISTERED) {
+        return rc;
     }
     count(&r->stats.auth_ok);
 

@@ -43,14 +43,32 @@ struct reg_tenant {
     unsigned max_contacts;
 };
 
+/* A checked credential, as the shield sees it. */
+enum reg_auth_event {
+    REG_AUTH_EV_OK = 0, /* right credentials */
+    REG_AUTH_EV_FAILED, /* wrong password, unknown user, bad nonce, replay */
+    REG_AUTH_EV_STALE,  /* right answer to an expired nonce */
+};
+
+/* The shield's word on a checked credential. */
+enum reg_gate {
+    REG_GATE_PASS = 0, /* carry on */
+    REG_GATE_FORBID,   /* answer 403: this user is blocked from there */
+    REG_GATE_DROP,     /* answer nothing: the source is now banned */
+};
+
 /*
- * Look-ups the registrar calls, on the calling thread. Return 0, -ENOENT
- * when unknown, other negative errno on failure (answered 500).
+ * Look-ups the registrar calls, on the calling thread. tenant and creds
+ * return 0, -ENOENT when unknown, other negative errno on failure (answered
+ * 500). gate (NULL: always pass) is told every checked credential before
+ * anything is answered or stored, with the username tried and the realm.
  */
 struct reg_lookup {
     int (*tenant)(void *ud, struct sv domain, struct reg_tenant *out);
     int (*creds)(void *ud, struct sv domain, struct sv user,
                  struct reg_creds *out);
+    enum reg_gate (*gate)(void *ud, struct sv user, struct sv domain,
+                          enum reg_auth_event ev);
     void *ud;
 };
 
@@ -62,6 +80,7 @@ enum reg_outcome {
     REG_OUT_REPLAY,         /* nonce-count replayed */
     REG_OUT_REGISTERED,     /* 200 with bindings changed or queried */
     REG_OUT_REFUSED,        /* 4xx/5xx after authentication or on syntax */
+    REG_OUT_DROPPED,        /* the gate said drop: nothing to send */
 };
 
 struct reg_result {
@@ -78,6 +97,8 @@ struct reg_stats {
     _Atomic uint64_t replays;
     _Atomic uint64_t stale;
     _Atomic uint64_t refused;
+    _Atomic uint64_t blocked; /* refused by the gate: 403 */
+    _Atomic uint64_t dropped; /* dropped by the gate */
 };
 
 struct reg_registrar {
@@ -119,7 +140,8 @@ int reg_registrar_set_algorithms(struct reg_registrar *r, const int *algs,
 
 /*
  * Answer one parsed REGISTER from 'org': the full response is appended to
- * 'out' and 'res' says what happened. Any worker thread. Returns 0, or a
+ * 'out' and 'res' says what happened (REG_OUT_DROPPED: 'out' untouched,
+ * status 0, send nothing). Any worker thread. Returns 0, or a
  * negative errno when no response could be built (the caller drops).
  */
 int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
@@ -134,5 +156,18 @@ int reg_registrar_handle(struct reg_registrar *r, const struct sip_msg *msg,
  */
 void reg_to_tag(const struct reg_registrar *r, const struct sip_msg *msg,
                 char dst[17]);
+
+/*
+ * Authenticate a request other than REGISTER as a proxy (407, realm = the
+ * From domain) through 'lk' (gate included). REG_OUT_REGISTERED means the
+ * credentials are good and nothing was written to 'out': the caller goes
+ * on. Otherwise the answer (407, 403, 400, 500) is in 'out', or nothing
+ * for REG_OUT_DROPPED. Returns 0 or a negative errno.
+ */
+int reg_registrar_auth_request(struct reg_registrar *r,
+                               const struct sip_msg *msg,
+                               const struct reg_origin *org,
+                               const struct reg_lookup *lk, struct buf *out,
+                               struct reg_result *res);
 
 #endif

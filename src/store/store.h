@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SQLite store: schema and migrations, secrets at rest, tenants, users
- * (SIP credentials as encrypted digest HA1s, never the password) and
- * registration bindings. A handle is one connection and belongs to one
- * thread; open one per thread. Decisions about what is allowed (password
- * policy, roles, limits) belong to the callers; the store only refuses what
- * would corrupt it (bad syntax, duplicates, out-of-range values).
+ * (SIP credentials as encrypted digest HA1s, never the password),
+ * registration bindings and the shield's settings, rules and bans. A handle is
+ * one connection and belongs to one thread; open one per thread. Decisions
+ * about what is allowed (password policy, roles, limits) belong to the callers;
+ * the store only refuses what would corrupt it (bad syntax, duplicates,
+ * out-of-range values).
  */
 #ifndef SW_STORE_STORE_H
 #define SW_STORE_STORE_H
@@ -294,5 +295,214 @@ int store_binding_load_all(struct store *st, int64_t now, store_binding_fn *cb,
 /* Delete bindings with expires_at <= now; *n_removed if not NULL. */
 int store_binding_purge_expired(struct store *st, int64_t now,
                                 uint32_t *n_removed);
+
+/* ------------------------------------------------------------------ */
+/* Shield: settings, rules, bans (security.c)                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The store keeps these as the shield's callers give them: networks as
+ * normalised text ("41.202.0.0/16"), patterns, country codes. It checks
+ * only lengths, character sets and the enumerations below; whether a
+ * network parses or a setting is in range is the caller's (sec/).
+ */
+#define STORE_SETTING_KEY_MAX   64
+#define STORE_SETTING_VALUE_MAX 4096
+#define STORE_NET_MAX           63 /* normalised network text */
+#define STORE_DESCR_MAX         255
+#define STORE_UA_PATTERN_MAX    128
+#define STORE_METHOD_MAX        15
+#define STORE_BAN_REASON_MAX    31
+#define STORE_BAN_TEXT_MAX      255 /* ruri, from_user, user_agent */
+
+/* Settings key the store uses for itself (never walked by the load). */
+#define STORE_SETTING_UA_SEEDED "ua_seeded"
+
+/*
+ * Set 'key' (1..64 bytes of [a-z0-9_]) to 'value' (0..4096 bytes, no
+ * NUL), updated_at 'now'. The reserved key STORE_SETTING_UA_SEEDED is
+ * refused. Returns 0, -EINVAL or -EIO.
+ */
+int store_setting_set(struct store *st, const char *key, const char *value,
+                      int64_t now);
+
+/* Value of 'key' into buf (cap bytes). Returns 0, -ENOENT, -ENOSPC, -EIO. */
+int store_setting_get(struct store *st, const char *key, char *buf, size_t cap);
+
+/* Forget 'key' (back to its default). Returns 0, -ENOENT or -EIO. */
+int store_setting_del(struct store *st, const char *key);
+
+typedef int store_setting_fn(void *ud, const char *key, const char *value);
+
+/*
+ * Call 'cb' for every stored setting, ordered by key, skipping the
+ * store's own keys (STORE_SETTING_UA_SEEDED). Strings are valid during the
+ * call. A non-zero return from 'cb' stops the walk and is returned; 'cb'
+ * must not call the store on the same handle. Returns 0 or -EIO.
+ */
+int store_settings_load(struct store *st, store_setting_fn *cb, void *ud);
+
+/* IP allow / block rules. */
+struct store_ip_rule {
+    int64_t id;
+    char net[STORE_NET_MAX + 1];     /* "41.202.0.0/16" */
+    char action[8];                  /* "allow" | "block" */
+    char descr[STORE_DESCR_MAX + 1]; /* operator's note */
+    int64_t created_at;              /* unix s */
+};
+
+/*
+ * Add a rule for 'net' (1..63 bytes, no blanks or controls), 'action'
+ * "allow" or "block", 'descr' (NULL = empty; 0..255 bytes, no control
+ * characters). Returns 0 (row id in *id if not NULL), -EINVAL, -EEXIST
+ * (a rule for that network exists, whatever its action: the message names
+ * it) or -EIO.
+ */
+int store_ip_rule_add(struct store *st, const char *net, const char *action,
+                      const char *descr, int64_t now, int64_t *id);
+
+/* The rule for 'net' (exact text). Returns 0, -ENOENT or -EIO. */
+int store_ip_rule_find(struct store *st, const char *net,
+                       struct store_ip_rule *out);
+
+/* Remove the rule for 'net'. Returns 0, -ENOENT or -EIO. */
+int store_ip_rule_rm(struct store *st, const char *net);
+
+typedef int store_ip_rule_fn(void *ud, const struct store_ip_rule *r);
+
+/*
+ * Rules with 'action' ("allow" / "block"; NULL: both), ordered by id;
+ * 'cb' as in store_settings_load.
+ */
+int store_ip_rule_list(struct store *st, const char *action,
+                       store_ip_rule_fn *cb, void *ud);
+
+/* User-Agent blacklist patterns. */
+struct store_ua_rule {
+    int64_t id;
+    char pattern[STORE_UA_PATTERN_MAX + 1];
+    int64_t created_at; /* unix s */
+};
+
+/*
+ * Seed the table with 'patterns' once in the database's life: unless the
+ * flag STORE_SETTING_UA_SEEDED is set, add every pattern not present yet
+ * (case-insensitively) and set the flag, in one transaction. Patterns an
+ * operator removed later therefore stay removed. Patterns are not
+ * validated beyond length (the caller's are). *seeded (if not NULL) is
+ * true when this call seeded. Returns 0, -EINVAL (a pattern over
+ * STORE_UA_PATTERN_MAX) or -EIO.
+ */
+int store_ua_seed(struct store *st, const char *const *patterns, size_t n,
+                  int64_t now, bool *seeded);
+
+/*
+ * Add 'pattern' (1..128 bytes, no control characters). Returns 0 (id in
+ * *id if not NULL), -EINVAL, -EEXIST (present, compared case-
+ * insensitively) or -EIO.
+ */
+int store_ua_rule_add(struct store *st, const char *pattern, int64_t now,
+                      int64_t *id);
+
+/* Remove 'pattern' (case-insensitive). Returns 0, -ENOENT or -EIO. */
+int store_ua_rule_rm(struct store *st, const char *pattern);
+
+typedef int store_ua_rule_fn(void *ud, const struct store_ua_rule *r);
+
+/* Patterns ordered by id (seeded defaults first, in their order). */
+int store_ua_rule_list(struct store *st, store_ua_rule_fn *cb, void *ud);
+
+/*
+ * Countries allowed by GeoIP (none stored: every country is allowed).
+ * 'country' is two ASCII letters, stored upper case.
+ * add: 0, -EINVAL, -EEXIST, -EIO. rm: 0, -EINVAL, -ENOENT, -EIO.
+ */
+int store_geo_rule_add(struct store *st, const char *country, int64_t now);
+int store_geo_rule_rm(struct store *st, const char *country);
+
+typedef int store_geo_rule_fn(void *ud, const char *country,
+                              int64_t created_at);
+
+/* Countries ordered alphabetically; 'cb' as in store_settings_load. */
+int store_geo_rule_list(struct store *st, store_geo_rule_fn *cb, void *ud);
+
+/* Per-network, per-method rate rules. */
+struct store_rate_rule {
+    int64_t id; /* output only */
+    char net[STORE_NET_MAX + 1];
+    char method[STORE_METHOD_MAX + 1]; /* "REGISTER" or "*" */
+    uint32_t rate;                     /* requests per period */
+    uint32_t period_s;
+    uint32_t burst;
+};
+
+/*
+ * Add a rule. net as for store_ip_rule_add, method 1..15 bytes without
+ * blanks or controls, rate / period_s / burst >= 1 (their finer limits
+ * are the rate limiter's). Returns 0 (id in *id if not NULL), -EINVAL,
+ * -EEXIST (a rule for that network and method exists) or -EIO.
+ */
+int store_rate_rule_add(struct store *st, const struct store_rate_rule *r,
+                        int64_t *id);
+
+/* Remove the rule (net, method) (exact). Returns 0, -ENOENT or -EIO. */
+int store_rate_rule_rm(struct store *st, const char *net, const char *method);
+
+typedef int store_rate_rule_fn(void *ud, const struct store_rate_rule *r);
+
+/* Rules ordered by net, then method; 'cb' as in store_settings_load. */
+int store_rate_rule_list(struct store *st, store_rate_rule_fn *cb, void *ud);
+
+/*
+ * Active bans. A row is one banned network and the story of its ban;
+ * lifted or expired bans are deleted. Text fields are copied in and out
+ * (truncate long wire text before storing: longer values are refused).
+ */
+struct store_ban {
+    char net[STORE_NET_MAX + 1];             /* "203.0.113.9/32" */
+    char reason[STORE_BAN_REASON_MAX + 1];   /* "auth_failures", ... */
+    char source[16];                         /* "shield" | "operator" */
+    uint32_t threshold;                      /* the limit reached */
+    uint32_t count;                          /* the counter that did it */
+    uint32_t window_s;                       /* its window */
+    int64_t first_seen;                      /* unix s */
+    int64_t last_seen;                       /* unix s */
+    int64_t created_at;                      /* unix s, the ban itself */
+    int64_t expires_at;                      /* unix s */
+    char method[STORE_METHOD_MAX + 1];       /* last request, may be "" */
+    char ruri[STORE_BAN_TEXT_MAX + 1];       /* untrusted, as received */
+    char from_user[STORE_BAN_TEXT_MAX + 1];  /* untrusted, as received */
+    char user_agent[STORE_BAN_TEXT_MAX + 1]; /* untrusted, as received */
+};
+
+/*
+ * Insert or replace the ban of b->net (1..63 bytes; source "shield" or
+ * "operator", "" meaning "shield"; text fields terminated within their
+ * arrays). Returns 0, -EINVAL or -EIO. Used by the daemon's write-behind
+ * persister, possibly inside store_begin .. store_commit.
+ */
+int store_ban_put(struct store *st, const struct store_ban *b);
+
+/*
+ * The ban of 'net' (exact text) if it is active at 'now' (expires_at >
+ * now). Returns 0, -ENOENT or -EIO.
+ */
+int store_ban_get(struct store *st, const char *net, int64_t now,
+                  struct store_ban *out);
+
+/* Delete the ban of 'net', active or not. Returns 0, -ENOENT or -EIO. */
+int store_ban_del(struct store *st, const char *net);
+
+typedef int store_ban_fn(void *ud, const struct store_ban *b);
+
+/*
+ * Bans active at 'now' ordered by created_at, then net (the restart path
+ * and ban.list). 'b' is valid during the call; 'cb' as in
+ * store_settings_load.
+ */
+int store_ban_list(struct store *st, int64_t now, store_ban_fn *cb, void *ud);
+
+/* Delete bans with expires_at <= now; *n_removed if not NULL. 0 or -EIO. */
+int store_ban_purge_expired(struct store *st, int64_t now, uint32_t *n_removed);
 
 #endif

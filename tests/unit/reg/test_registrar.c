@@ -369,6 +369,156 @@ static void escaped_credentials_are_refused(void **state)
     assert_non_null(strstr(f->out.p, "Escaped characters"));
 }
 
+/* What the gate was told, and what it answers. */
+struct gate_fx {
+    int calls;
+    enum reg_auth_event last;
+    char user[32];
+    enum reg_gate answer;
+};
+
+static enum reg_gate fx_gate(void *ud, struct sv user, struct sv domain,
+                             enum reg_auth_event ev)
+{
+    struct gate_fx *g = ud;
+    assert_true(sv_eq_cstr(domain, realm));
+    g->calls++;
+    g->last = ev;
+    snprintf(g->user, sizeof(g->user), "%.*s", SV_FMT(user));
+    return g->answer;
+}
+
+static void gate_sees_every_checked_credential(void **state)
+{
+    struct fixture *f = *state;
+    struct gate_fx g = { 0 };
+    char hdrs[1024];
+    char auth[700];
+    f->lk.gate = fx_gate;
+    f->lk.ud = &g;
+
+    /* A first challenge is not a checked credential. */
+    send_reg(f, "1001", "");
+    assert_int_equal(g.calls, 0);
+
+    answer_line(f, "1001", "wrong-Pass1", REG_DIGEST_MD5, "00000001", auth,
+                sizeof(auth));
+    assert_int_equal(send_reg(f, "1001", auth), 401);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.last, REG_AUTH_EV_FAILED);
+    assert_string_equal(g.user, "1001");
+
+    /* FORBID: the right password gets 403 and nothing is bound. */
+    g.answer = REG_GATE_FORBID;
+    send_reg(f, "1001", "");
+    answer_line(f, "1001", password, REG_DIGEST_MD5, "00000001", auth,
+                sizeof(auth));
+    snprintf(hdrs, sizeof(hdrs), "Contact: <sip:1001@192.0.2.10:5070>\r\n%s",
+             auth);
+    assert_int_equal(send_reg(f, "1001", hdrs), 403);
+    assert_int_equal(g.last, REG_AUTH_EV_OK);
+    assert_int_equal(reg_loc_count(&f->loc, 1700000000), 0);
+
+    /* DROP: nothing at all is answered. */
+    g.answer = REG_GATE_DROP;
+    send_reg(f, "1001", "");
+    answer_line(f, "1001", "wrong-Pass1", REG_DIGEST_MD5, "00000001", auth,
+                sizeof(auth));
+    assert_int_equal(send_reg(f, "1001", auth), 0);
+    assert_int_equal(f->res.outcome, REG_OUT_DROPPED);
+    assert_int_equal(f->out.len, 0);
+
+    /* PASS: registered as usual. */
+    g.answer = REG_GATE_PASS;
+    send_reg(f, "1001", "");
+    answer_line(f, "1001", password, REG_DIGEST_MD5, "00000001", auth,
+                sizeof(auth));
+    snprintf(hdrs, sizeof(hdrs), "Contact: <sip:1001@192.0.2.10:5070>\r\n%s",
+             auth);
+    assert_int_equal(send_reg(f, "1001", hdrs), 200);
+    assert_int_equal(reg_loc_count(&f->loc, 1700000000), 1);
+}
+
+static void invite_is_challenged_with_407(void **state)
+{
+    struct fixture *f = *state;
+    struct sip_err err;
+    struct gate_fx g = { 0 };
+    f->lk.gate = fx_gate;
+    f->lk.ud = &g;
+    int n = snprintf(f->raw, sizeof(f->raw),
+                     "INVITE sip:200@example.com SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKinv1\r\n"
+                     "Max-Forwards: 70\r\n"
+                     "From: <sip:1001@Example.COM>;tag=a1\r\n"
+                     "To: <sip:200@example.com>\r\n"
+                     "Call-ID: inv-1@192.0.2.10\r\n"
+                     "CSeq: 1 INVITE\r\n"
+                     "Content-Length: 0\r\n\r\n");
+    assert_int_equal(sip_msg_parse(&f->msg, sv_make(f->raw, (size_t)n), &err),
+                     SIP_PARSE_OK);
+    buf_reset(&f->out);
+    assert_int_equal(reg_registrar_auth_request(&f->reg, &f->msg, &f->org,
+                                                &f->lk, &f->out, &f->res),
+                     0);
+    assert_int_equal(f->res.status, 407);
+    assert_int_equal(f->res.outcome, REG_OUT_CHALLENGED);
+    assert_non_null(strstr(f->out.p, "SIP/2.0 407 Proxy Authentication"));
+    assert_non_null(
+        strstr(f->out.p, "Proxy-Authenticate: Digest realm=\"example.com\""));
+    assert_null(strstr(f->out.p, "WWW-Authenticate"));
+    assert_int_equal(g.calls, 0);
+
+    /* Credentials in the wrong header (Authorization) are not ours: the
+     * INVITE is challenged again, not checked. */
+    n = snprintf(
+        f->raw, sizeof(f->raw),
+        "INVITE sip:200@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKinv2\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:1001@example.com>;tag=a1\r\n"
+        "To: <sip:200@example.com>\r\n"
+        "Call-ID: inv-1@192.0.2.10\r\n"
+        "CSeq: 2 INVITE\r\n"
+        "Authorization: Digest username=\"1001\", "
+        "realm=\"example.com\", nonce=\"x\", uri=\"sip:200@example.com\", "
+        "response=\"00\", qop=auth, nc=00000001, cnonce=\"c\"\r\n"
+        "Content-Length: 0\r\n\r\n");
+    assert_int_equal(sip_msg_parse(&f->msg, sv_make(f->raw, (size_t)n), &err),
+                     SIP_PARSE_OK);
+    buf_reset(&f->out);
+    assert_int_equal(reg_registrar_auth_request(&f->reg, &f->msg, &f->org,
+                                                &f->lk, &f->out, &f->res),
+                     0);
+    assert_int_equal(f->res.status, 407);
+
+    /* A wrong Proxy-Authorization is a failure the gate sees. */
+    n = snprintf(
+        f->raw, sizeof(f->raw),
+        "INVITE sip:200@example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.10:5070;branch=z9hG4bKinv3\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:1001@example.com>;tag=a1\r\n"
+        "To: <sip:200@example.com>\r\n"
+        "Call-ID: inv-1@192.0.2.10\r\n"
+        "CSeq: 3 INVITE\r\n"
+        "Proxy-Authorization: Digest username=\"1001\", "
+        "realm=\"example.com\", nonce=\"x\", uri=\"sip:200@example.com\", "
+        "response=\"00\", algorithm=MD5, qop=auth, nc=00000001, "
+        "cnonce=\"c\"\r\n"
+        "Content-Length: 0\r\n\r\n");
+    assert_int_equal(sip_msg_parse(&f->msg, sv_make(f->raw, (size_t)n), &err),
+                     SIP_PARSE_OK);
+    buf_reset(&f->out);
+    assert_int_equal(reg_registrar_auth_request(&f->reg, &f->msg, &f->org,
+                                                &f->lk, &f->out, &f->res),
+                     0);
+    assert_int_equal(f->res.status, 407);
+    assert_int_equal(f->res.outcome, REG_OUT_AUTH_FAILED);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.last, REG_AUTH_EV_FAILED);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -380,6 +530,8 @@ int main(void)
         T(stale_nonce_and_foreign_source),
         T(other_users_aor_is_forbidden),
         T(escaped_credentials_are_refused),
+        T(gate_sees_every_checked_credential),
+        T(invite_is_challenged_with_407),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Security event lines: one key=value record per event on the security
+ * log (log_event), rate-limited per event type so a flood cannot fill the
+ * disk. Lines dropped by the limit are counted and reported as
+ * suppressed=N on the next line of that type.
+ */
+#ifndef SW_SEC_EVENT_H
+#define SW_SEC_EVENT_H
+
+#include <stdint.h>
+
+enum sec_ev {
+    SEC_EV_BAN = 0,
+    SEC_EV_UNBAN,
+    SEC_EV_AUTH_FAILURE,
+    SEC_EV_CHALLENGE_FAILURE,
+    SEC_EV_USER_BLOCKED,
+    SEC_EV_RATE_LIMIT,
+    SEC_EV_UA_MATCH,
+    SEC_EV_GEO_DROP,
+    SEC_EV_ACL_DROP,
+    SEC_EV_COUNT,
+};
+
+/* "ban", "unban", "auth_failure", ...: the event= value. */
+const char *sec_ev_name(enum sec_ev ev);
+
+/* Lines per event type per second (>= 1); default 50. Any thread. */
+void sec_ev_set_limit(uint32_t per_s);
+
+/*
+ * Write "event=<type> <fields>" unless this type is over its limit this
+ * second. 'fields' is printf-style; values must already be escaped
+ * (log_escape). Any thread.
+ */
+void sec_ev_log(enum sec_ev ev, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Lines dropped by the limit so far, all types. */
+uint64_t sec_ev_suppressed_total(void);
+
+#endif
