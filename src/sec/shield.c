@@ -397,6 +397,18 @@ static bool is_own(const struct sec_shield *sh, const struct sec_net *net)
     return false;
 }
 
+/* The server talking to itself (health checks, a local SBC, tests) is
+ * trusted like a whitelisted address. */
+static bool is_own_addr(const struct sec_shield *sh, const struct net_addr *a)
+{
+    for (size_t i = 0; i < sh->n_own; i++) {
+        if (sec_net_covers(&sh->own[i], a)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void log_ban(const struct sec_ban *b, const char *src)
 {
     char net[SEC_NET_FMT_CAP];
@@ -636,7 +648,7 @@ enum sec_drop sec_shield_packet(struct sec_shield *sh,
                    sec_net_fmt(&e->net, net, sizeof(net)));
         return drop(sh, SEC_DROP_ACL);
     }
-    if (e && e->action == SEC_ACL_ALLOW) {
+    if ((e && e->action == SEC_ACL_ALLOW) || is_own_addr(sh, src)) {
         p->flags |= SEC_DETECT_TRUSTED;
     }
 

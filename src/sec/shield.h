@@ -118,7 +118,8 @@ enum sec_gate {
 
 /*
  * Create a shield that never bans the server's own addresses 'own'
- * (n_own host networks, copied) and reports bans to 'hooks' (copied; may
+ * (n_own host networks, copied; packets from them are trusted like a
+ * whitelisted source) and reports bans to 'hooks' (copied; may
  * be NULL). It has no configuration until sec_shield_configure(): packets
  * pass. Returns 0 or -ENOMEM.
  */
