@@ -4,7 +4,7 @@
 # Check contrib/fail2ban against fixture logs with the real fail2ban-regex:
 # the exact number of matched lines, the exact addresses found (which pins
 # the count of every event type), UTC time stamps, and that the example
-# jail loads. Exit 77 (ctest: skipped) when fail2ban is not installed.
+# jail loads. A missing fail2ban is a failure (scripts/deps.sh installs it).
 # Usage: test_fail2ban.sh PROJECT_DIR
 set -eu
 
@@ -14,8 +14,8 @@ jail=$top/contrib/fail2ban/jail.d/sipwarden.local
 data=$top/tests/data/fail2ban
 
 if ! command -v fail2ban-regex >/dev/null 2>&1; then
-    echo "SKIP: fail2ban-regex not installed"
-    exit 77
+    echo "FAIL: fail2ban-regex not installed (run scripts/deps.sh)"
+    exit 1
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sw-f2b-XXXXXX")

@@ -40,45 +40,6 @@ static void path_in_tmp(char *dst, size_t cap, const char *name)
     assert_true(n > 0 && (size_t)n < cap);
 }
 
-/*
- * Run make_mmdb.pl writing <tmpdir>/<name>, with the NULL-terminated
- * arguments after 'name' (options and entries, in any order); returns the
- * script's exit status (0 = written).
- */
-static int make_db_status(const char *name, ...)
-{
-    char script[512];
-    char out[512];
-    char *argv[40];
-    size_t n = 0;
-    va_list ap;
-    pid_t pid;
-    int status;
-
-    snprintf(script, sizeof(script), "%s/../tools/make_mmdb.pl",
-             SW_TESTDATA_DIR);
-    path_in_tmp(out, sizeof(out), name);
-    /* posix_spawn() takes char *const[] for historical reasons; it does not
-     * write to the strings. */
-    argv[n++] = (char *)(uintptr_t) "perl";
-    argv[n++] = script;
-    argv[n++] = out;
-    va_start(ap, name);
-    for (const char *a = va_arg(ap, const char *); a != NULL;
-         a = va_arg(ap, const char *)) {
-        assert_true(n < SW_ARRAY_LEN(argv) - 1);
-        argv[n++] = (char *)(uintptr_t)a;
-    }
-    va_end(ap);
-    argv[n] = NULL;
-    assert_int_equal(posix_spawnp(&pid, "perl", NULL, NULL, argv, environ), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    return WEXITSTATUS(status);
-}
-
-#define make_db(...) assert_int_equal(make_db_status(__VA_ARGS__, NULL), 0)
-
 static struct geo_db *open_ok(const char *name)
 {
     char path[512];
@@ -150,46 +111,107 @@ static void write_file(const char *name, const void *p, size_t len)
     assert_int_equal(fclose(f), 0);
 }
 
-/* ---- fixture: one temp dir for the whole run ------------------------------
- */
+/* ---- fixture: databases written once, in one temp dir ------------------ */
 
-static int setup_all(void **state)
+/*
+ * Every database the tests use, one make_mmdb.pl line each (loading the
+ * Perl writer costs far more than writing, hence one batch run). In
+ * main.mmdb the IPv4 /32 follows its /8 on purpose: the script must order
+ * inserts so the specific network wins.
+ */
+static const char db_spec[] =
+    "main.mmdb 127.0.0.0/8=US 127.0.0.2/32=CN ::1/128=DE 2001:db8::/32=fr"
+    " 10.0.0.0/8=rc:JP 192.0.2.0/24=- 198.51.100.0/24=USA"
+    " 198.51.100.128/25=U1 203.0.113.0/24=\n"
+    "--no-alias noalias.mmdb 127.0.0.0/8=US 127.0.0.2/32=CN\n"
+    "--ip-version 4 v4.mmdb 127.0.0.0/8=US 192.0.2.0/24=BR\n"
+    "--type GeoLite2-ASN asn.mmdb 1.0.0.0/24=asn:13335"
+    " 2001:db8::/32=asn:64500\n"
+    "nocc.mmdb 192.0.2.0/24=- 198.51.100.0/24=-\n"
+    "--type GeoLite2-Country empty.mmdb\n"
+    "--type DBIP-City-Lite city.mmdb 192.0.2.0/24=- 203.0.113.0/24=NZ\n"
+    "rc.mmdb 2001:db8::/32=rc:CH\n"
+    "swap_a.mmdb 127.0.0.0/8=CN 2001:db8::/32=FR\n"
+    "swap_b.mmdb 127.0.0.0/8=AU 2001:db8::/32=NL\n";
+
+/* Files the tests create (the databases above and a few more). */
+static const char *const tmp_files[] = {
+    "spec.txt",    "main.mmdb",  "noalias.mmdb", "v4.mmdb",    "asn.mmdb",
+    "nocc.mmdb",   "empty.mmdb", "city.mmdb",    "rc.mmdb",    "swap_a.mmdb",
+    "swap_b.mmdb", "text.mmdb",  "zero.mmdb",    "trunc.mmdb",
+};
+
+/* Run "perl make_mmdb.pl --batch spec.txt" inside tmpdir. */
+static int make_databases(void)
 {
-    (void)state;
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof(tmpdir), "%s/sw-geo-XXXXXX",
-             base && base[0] ? base : "/tmp");
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+    char script[512];
+    char *argv[] = { (char *)(uintptr_t) "perl", script,
+                     (char *)(uintptr_t) "--batch",
+                     (char *)(uintptr_t) "spec.txt", NULL };
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int status;
+    int rc;
+
+    snprintf(script, sizeof(script), "%s/../tools/make_mmdb.pl",
+             SW_TESTDATA_DIR);
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        return -1;
+    }
+    rc = posix_spawn_file_actions_addchdir_np(&fa, tmpdir);
+    if (rc == 0) {
+        rc = posix_spawnp(&pid, "perl", &fa, NULL, argv, environ);
+    }
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) {
+        fprintf(stderr, "cannot run perl %s: %s\n", script, strerror(rc));
+        return -1;
+    }
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)
+        || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "%s --batch failed (status %d)\n", script, status);
+        return -1;
+    }
+    return 0;
 }
 
 static int teardown_all(void **state)
 {
-    (void)state;
-    static const char *const names[] = {
-        "main.mmdb",   "noalias.mmdb", "v4.mmdb",    "asn.mmdb",  "nocc.mmdb",
-        "city.mmdb",   "rc.mmdb",      "empty.mmdb", "text.mmdb", "trunc.mmdb",
-        "swap_a.mmdb", "swap_b.mmdb",  "badcc.mmdb", "zero.mmdb",
-    };
     char path[512];
-    for (size_t i = 0; i < SW_ARRAY_LEN(names); i++) {
-        path_in_tmp(path, sizeof(path), names[i]);
-        (void)unlink(path);
+
+    (void)state;
+    for (size_t i = 0; i < SW_ARRAY_LEN(tmp_files); i++) {
+        if (snprintf(path, sizeof(path), "%s/%s", tmpdir, tmp_files[i])
+            < (int)sizeof(path)) {
+            (void)unlink(path);
+        }
     }
     return rmdir(tmpdir);
 }
 
-/* The main test database. The IPv4 /32 is given after its /8 on purpose:
- * the script must order inserts so the specific network wins. */
-static void make_main(void)
+static int setup_all(void **state)
 {
-    static bool made;
-    if (!made) {
-        make_db("main.mmdb", "127.0.0.0/8=US", "127.0.0.2/32=CN", "::1/128=DE",
-                "2001:db8::/32=fr", "10.0.0.0/8=rc:JP", "192.0.2.0/24=-",
-                "198.51.100.0/24=USA", "198.51.100.128/25=U1",
-                "203.0.113.0/24=");
-        made = true;
+    const char *base = getenv("TMPDIR");
+    char path[512];
+    FILE *f;
+
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "%s/sw-geo-XXXXXX",
+             base && base[0] ? base : "/tmp");
+    if (mkdtemp(tmpdir) == NULL) {
+        return -1;
     }
+    snprintf(path, sizeof(path), "%s/spec.txt", tmpdir);
+    f = fopen(path, "w");
+    int werr = f == NULL || fputs(db_spec, f) == EOF;
+    if (f != NULL && fclose(f) != 0) {
+        werr = 1;
+    }
+    if (werr || make_databases() != 0) {
+        (void)teardown_all(state);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- lookups ------------------------------------------------------------- */
@@ -197,7 +219,6 @@ static void make_main(void)
 static void lookup_ipv4(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     expect_cc(db, "127.0.0.2", "CN");
     expect_cc(db, "127.0.0.1", "US");
@@ -210,7 +231,6 @@ static void lookup_ipv4(void **state)
 static void lookup_ipv6(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     expect_cc(db, "::1", "DE");
     expect_cc(db, "[2001:db8::5]:5060", "FR"); /* stored "fr": upper-cased */
@@ -221,7 +241,6 @@ static void lookup_ipv6(void **state)
 static void lookup_mapped(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     expect_cc(db, "::ffff:127.0.0.2", "CN");
     expect_cc(db, "::ffff:127.0.0.3", "US");
@@ -229,7 +248,6 @@ static void lookup_mapped(void **state)
     geo_db_close(db);
 
     /* Without the vendor alias only our own normalisation finds it. */
-    make_db("noalias.mmdb", "--no-alias", "127.0.0.0/8=US", "127.0.0.2/32=CN");
     db = open_ok("noalias.mmdb");
     expect_cc(db, "::ffff:127.0.0.2", "CN");
     expect_cc(db, "::ffff:127.9.9.9", "US");
@@ -240,7 +258,6 @@ static void lookup_mapped(void **state)
 static void lookup_unknown(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     expect_cc(db, "8.8.8.8", NULL);        /* not in the file */
     expect_cc(db, "2001:db9::1", NULL);    /* not in the file */
@@ -255,7 +272,6 @@ static void lookup_unknown(void **state)
 static void lookup_registered_country(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     expect_cc(db, "10.20.30.40", "JP");
     geo_db_close(db);
@@ -264,8 +280,6 @@ static void lookup_registered_country(void **state)
 static void lookup_ipv4_only_database(void **state)
 {
     (void)state;
-    make_db("v4.mmdb", "--ip-version", "4", "127.0.0.0/8=US",
-            "192.0.2.0/24=BR");
     struct geo_db *db = open_ok("v4.mmdb");
     expect_cc(db, "127.1.2.3", "US");
     expect_cc(db, "192.0.2.1", "BR");
@@ -278,7 +292,6 @@ static void lookup_ipv4_only_database(void **state)
 static void lookup_unset_address(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     struct net_addr a;
     char cc[3] = "??";
@@ -300,7 +313,6 @@ static void open_not_mmdb(void **state)
     open_refused("zero.mmdb", -EINVAL, "not a MaxMind DB");
 
     /* A real file cut in half loses its metadata. */
-    make_main();
     char path[512];
     path_in_tmp(path, sizeof(path), "main.mmdb");
     FILE *f = fopen(path, "rb");
@@ -338,17 +350,13 @@ static void open_missing_and_empty_path(void **state)
 static void open_no_country_data(void **state)
 {
     (void)state;
-    make_db("asn.mmdb", "--type", "GeoLite2-ASN", "1.0.0.0/24=asn:13335",
-            "2001:db8::/32=asn:64500");
     open_refused("asn.mmdb", -EINVAL, "no country data");
     open_refused("asn.mmdb", -EINVAL, "GeoLite2-ASN");
 
     /* The type name is not trusted: "Country" without country data. */
-    make_db("nocc.mmdb", "192.0.2.0/24=-", "198.51.100.0/24=-");
     open_refused("nocc.mmdb", -EINVAL, "no country data");
 
     /* No records at all. */
-    make_db("empty.mmdb", "--type", "GeoLite2-Country");
     open_refused("empty.mmdb", -EINVAL, "no country data");
 }
 
@@ -356,14 +364,11 @@ static void open_accepts_city_and_registered_only(void **state)
 {
     (void)state;
     /* Any type name, provided the data has countries. */
-    make_db("city.mmdb", "--type", "DBIP-City-Lite", "192.0.2.0/24=-",
-            "203.0.113.0/24=NZ");
     struct geo_db *db = open_ok("city.mmdb");
     assert_string_equal(geo_db_type(db), "DBIP-City-Lite");
     expect_cc(db, "203.0.113.9", "NZ");
     geo_db_close(db);
 
-    make_db("rc.mmdb", "2001:db8::/32=rc:CH");
     db = open_ok("rc.mmdb");
     expect_cc(db, "2001:db8::1", "CH");
     geo_db_close(db);
@@ -374,7 +379,6 @@ static void open_accepts_city_and_registered_only(void **state)
 static void refcount_hold_release(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     geo_db_hold(db);
     geo_db_hold(db);
@@ -438,8 +442,6 @@ static void concurrent_readers_and_reload(void **state)
     struct slot s;
     pthread_t th[READERS];
 
-    make_db("swap_a.mmdb", "127.0.0.0/8=CN", "2001:db8::/32=FR");
-    make_db("swap_b.mmdb", "127.0.0.0/8=AU", "2001:db8::/32=NL");
     assert_int_equal(pthread_mutex_init(&s.lock, NULL), 0);
     s.cur = open_ok("swap_a.mmdb");
     atomic_init(&s.stop, false);
@@ -574,7 +576,6 @@ static void allow_set(void **state)
 static void allow_with_lookup(void **state)
 {
     (void)state;
-    make_main();
     struct geo_db *db = open_ok("main.mmdb");
     struct geo_allow set;
     struct net_addr a = addr_of("[2001:db8::7]:5060");
