@@ -165,8 +165,14 @@ static void hook_after_change(void *ud, const char *op, const json_t *req)
     }
 }
 
+static int hook_ban_list(void *ud, json_t **out)
+{
+    struct sw_control *c = ud;
+    return sw_guard_ban_list_json(&c->core->guard, out);
+}
+
 static const struct ops_hooks hooks = { hook_reg_list, hook_after_change,
-                                        NULL };
+                                        hook_ban_list };
 
 /* ---- connections ------------------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "daemon/config.h"
 #include "fw/fw.h"
+#include "ops/ops.h"
 #include "sec/own.h"
 #include "sec/settings.h"
 #include "sec/ua.h"
@@ -544,6 +545,41 @@ int sw_guard_lift(struct sw_guard *g, const char *net_text)
         return -EINVAL;
     }
     return sec_shield_lift(g->sh, &net);
+}
+
+struct list_ctx {
+    json_t *arr;
+    int64_t now;
+    int err;
+};
+
+static void list_one(void *ud, const struct sec_ban *b)
+{
+    struct list_ctx *lx = ud;
+    if (b->expires_at <= lx->now || lx->err) {
+        return;
+    }
+    struct store_ban sb;
+    ban_to_store(b, &sb);
+    json_t *j = ops_ban_json(&sb, lx->now);
+    if (!j || json_array_append_new(lx->arr, j) != 0) {
+        lx->err = -ENOMEM;
+    }
+}
+
+int sw_guard_ban_list_json(struct sw_guard *g, json_t **out)
+{
+    struct list_ctx lx = { json_array(), (int64_t)time(NULL), 0 };
+    if (!lx.arr) {
+        return -ENOMEM;
+    }
+    sec_bantable_foreach(sec_shield_bans(g->sh), list_one, &lx);
+    if (lx.err) {
+        json_decref(lx.arr);
+        return lx.err;
+    }
+    *out = lx.arr;
+    return 0;
 }
 
 void sw_guard_stats_json(struct sw_guard *g, json_t *obj)

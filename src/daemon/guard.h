@@ -72,6 +72,13 @@ int sw_guard_reload(struct sw_guard *g);
 /* An operator lifted the ban on 'net_text'. Returns 0 or -ENOENT. */
 int sw_guard_lift(struct sw_guard *g, const char *net_text);
 
+/*
+ * The active bans as a JSON array of ops_ban_json objects, from memory
+ * (the ops ban_list hook: the store may lag a few milliseconds behind).
+ * Returns 0 or -ENOMEM.
+ */
+int sw_guard_ban_list_json(struct sw_guard *g, json_t **out);
+
 /* Counters and states for `sipwarden stats` into 'obj'. */
 void sw_guard_stats_json(struct sw_guard *g, json_t *obj);
 

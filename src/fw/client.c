@@ -41,15 +41,15 @@ enum fw_state {
 };
 
 struct fw {
-    int fd;                     /* our end of the socket pair, or -1 */
-    _Atomic pid_t pid;          /* helper, -1 when none or reaped */
-    _Atomic int state;          /* enum fw_state */
-    _Atomic uint64_t sent;      /* see struct fw_stats */
+    int fd;                /* our end of the socket pair, or -1 */
+    _Atomic pid_t pid;     /* helper, -1 when none or reaped */
+    _Atomic int state;     /* enum fw_state */
+    _Atomic uint64_t sent; /* see struct fw_stats */
     _Atomic uint64_t dropped;
     _Atomic uint64_t errors;
-    atomic_bool resync;         /* a request was lost to a full socket */
-    _Atomic uint32_t sync_seq;  /* last SYNC sent */
-    uint32_t sync_acked;        /* last SYNC answered (reader thread) */
+    atomic_bool resync;        /* a request was lost to a full socket */
+    _Atomic uint32_t sync_seq; /* last SYNC sent */
+    uint32_t sync_acked;       /* last SYNC answered (reader thread) */
     char table[FW_TABLE_MAX + 1];
     char status[FW_STATUS_CAP]; /* text for ST_ACTIVE / ST_UNAVAIL */
 };
@@ -142,8 +142,10 @@ static int read_replies(struct fw *fw)
         }
         if (fw_rep_decode(buf, (size_t)n, &rep) != 0) {
             atomic_fetch_add(&fw->errors, 1);
-            log_warn_rl(&lc, "firewall helper sent a malformed reply "
-                             "(%zd bytes)", n);
+            log_warn_rl(&lc,
+                        "firewall helper sent a malformed reply "
+                        "(%zd bytes)",
+                        n);
             continue;
         }
         switch (rep.type) {
@@ -271,8 +273,9 @@ int fw_start(const struct fw_cfg *cfg, struct fw **out)
     fw->fd = -1;
 unavailable:
     if (cfg->mode == FW_ON) {
-        log_err(&lc, "nftables required ([firewall] nftables = on) but "
-                     "unavailable: %s",
+        log_err(&lc,
+                "nftables required ([firewall] nftables = on) but "
+                "unavailable: %s",
                 why);
         free(fw);
         return rc;

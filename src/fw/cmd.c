@@ -48,8 +48,8 @@ bool fw_table_name_ok(const char *name)
     }
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                     || c == '_';
+        bool alpha =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
         if (!alpha && !(i > 0 && c >= '0' && c <= '9')) {
             return false;
         }
@@ -100,9 +100,8 @@ int fw_cmd_setup(char *buf, size_t cap, const char *table)
                  "table inet %s {\n",
                  table, table, table);
     for (size_t i = 0; ok && i < SW_ARRAY_LEN(sets); i++) {
-        ok = appendf(buf, cap, &len,
-                     "\tset %s { type %s; counter; }\n", sets[i][0],
-                     sets[i][1]);
+        ok = appendf(buf, cap, &len, "\tset %s { type %s; counter; }\n",
+                     sets[i][0], sets[i][1]);
     }
     ok = ok
          && appendf(buf, cap, &len,
@@ -121,9 +120,8 @@ int fw_cmd_teardown(char *buf, size_t cap, const char *table)
 {
     size_t len = 0;
 
-    return appendf(buf, cap, &len, "delete table inet %s\n", table)
-               ? (int)len
-               : -ENOSPC;
+    return appendf(buf, cap, &len, "delete table inet %s\n", table) ? (int)len
+                                                                    : -ENOSPC;
 }
 
 int fw_cmd_req(char *buf, size_t cap, const char *table,
@@ -161,8 +159,7 @@ int fw_cmd_req(char *buf, size_t cap, const char *table,
                      "add element inet %s %s { %s }\n"
                      "delete element inet %s %s { %s }\n"
                      "add element inet %s %s { %s%s }\n",
-                     table, set, elem, table, set, elem, table, set, elem,
-                     tmo);
+                     table, set, elem, table, set, elem, table, set, elem, tmo);
     } else {
         ok = appendf(buf, cap, &len,
                      "add element inet %s %s { %s }\n"

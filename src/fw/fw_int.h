@@ -29,10 +29,10 @@ enum fw_req_type {
 
 /* Replies, helper -> parent. */
 enum fw_rep_type {
-    FW_REP_ACTIVE = 1, /* table created, requests welcome */
+    FW_REP_ACTIVE = 1,  /* table created, requests welcome */
     FW_REP_UNAVAIL = 2, /* can't work: 'err' and 'text' say why; exits */
-    FW_REP_ERROR = 3,  /* one request failed: 'text' is nft's message */
-    FW_REP_SYNC = 4,   /* everything before SYNC 'arg' was applied */
+    FW_REP_ERROR = 3,   /* one request failed: 'text' is nft's message */
+    FW_REP_SYNC = 4,    /* everything before SYNC 'arg' was applied */
 };
 
 /* Encoded sizes: type, family, prefix, reserved, arg (4), addr (16). */
@@ -48,10 +48,10 @@ struct fw_req {
 };
 
 struct fw_rep {
-    uint8_t type;                /* enum fw_rep_type */
-    int32_t err;                 /* positive errno (UNAVAIL), else 0 */
-    uint32_t arg;                /* SYNC: sequence number */
-    char text[FW_REP_TEXT_CAP];  /* printable ASCII, NUL-terminated */
+    uint8_t type;               /* enum fw_rep_type */
+    int32_t err;                /* positive errno (UNAVAIL), else 0 */
+    uint32_t arg;               /* SYNC: sequence number */
+    char text[FW_REP_TEXT_CAP]; /* printable ASCII, NUL-terminated */
 };
 
 /* Encode 'req' into buf[FW_REQ_LEN]. Returns 0 or -EINVAL (bad request). */
@@ -135,11 +135,11 @@ typedef void fw_fail_fn(void *arg, const struct fw_req *req, const char *err);
 
 struct fw_batch {
     char table[FW_TABLE_MAX + 1];
-    size_t len;                    /* bytes in 'buf' */
-    unsigned n;                    /* requests in 'req' */
+    size_t len; /* bytes in 'buf' */
+    unsigned n; /* requests in 'req' */
     struct fw_req req[FW_BATCH_MAX];
-    uint32_t off[FW_BATCH_MAX];    /* where each request's text starts */
-    char buf[FW_BATCH_CAP];        /* the script, NUL-terminated */
+    uint32_t off[FW_BATCH_MAX]; /* where each request's text starts */
+    char buf[FW_BATCH_CAP];     /* the script, NUL-terminated */
 };
 
 /* Empty 'b' for 'table' (valid name). */

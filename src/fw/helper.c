@@ -164,9 +164,9 @@ static void apply_hosts(struct helper *h)
     }
     rc = fw_nl_apply(h->nl, batch.table, hosts, n_hosts, &h->seq);
     for (unsigned i = 0; rc != 0 && i < n_hosts; i++) {
-        int one = n_hosts == 1 ? rc
-                               : fw_nl_apply(h->nl, batch.table, &hosts[i],
-                                             1, &h->seq);
+        int one = n_hosts == 1
+                      ? rc
+                      : fw_nl_apply(h->nl, batch.table, &hosts[i], 1, &h->seq);
         /* A DEL can't fail for a missing element (see fw_nl_build); if it
          * fails anyway the element is not there either. */
         if (one != 0 && hosts[i].type == FW_REQ_ADD) {

@@ -43,9 +43,8 @@ static void *nlb_put(struct nlb *b, size_t n)
     return at;
 }
 
-static struct nlmsghdr *msg_begin(struct nlb *b, uint16_t type,
-                                  uint16_t flags, uint32_t seq, uint8_t family,
-                                  uint16_t res_id)
+static struct nlmsghdr *msg_begin(struct nlb *b, uint16_t type, uint16_t flags,
+                                  uint32_t seq, uint8_t family, uint16_t res_id)
 {
     struct nlmsghdr *h = nlb_put(b, NLMSG_HDRLEN);
     struct nfgenmsg *g = nlb_put(b, sizeof(*g));
@@ -69,8 +68,7 @@ static void msg_end(struct nlb *b, struct nlmsghdr *h)
     }
 }
 
-static void attr_put(struct nlb *b, uint16_t type, const void *data,
-                     size_t len)
+static void attr_put(struct nlb *b, uint16_t type, const void *data, size_t len)
 {
     struct nlattr *a = nlb_put(b, NLA_HDRLEN + len);
 
@@ -103,13 +101,12 @@ static void nest_end(struct nlb *b, struct nlattr *a)
 static void elem_msg(struct nlb *b, const char *table, const struct sec_net *n,
                      bool add, uint64_t timeout_ms, uint32_t seq)
 {
-    uint16_t type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8)
-                               | (add ? NFT_MSG_NEWSETELEM
-                                      : NFT_MSG_DELSETELEM));
-    struct nlmsghdr *h = msg_begin(b, type,
-                                   (uint16_t)(NLM_F_ACK
-                                              | (add ? NLM_F_CREATE : 0)),
-                                   seq, NFPROTO_INET, 0);
+    uint16_t type =
+        (uint16_t)((NFNL_SUBSYS_NFTABLES << 8)
+                   | (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM));
+    struct nlmsghdr *h =
+        msg_begin(b, type, (uint16_t)(NLM_F_ACK | (add ? NLM_F_CREATE : 0)),
+                  seq, NFPROTO_INET, 0);
     const char *set = fw_set_name(n);
     struct nlattr *list, *el, *key;
 
@@ -203,8 +200,8 @@ int fw_nl_open(void)
  * the first negative errno the kernel reported, or -errno / -ETIMEDOUT for
  * the socket.
  */
-static int nl_exchange(int sock, const uint8_t *buf, size_t len,
-                       uint32_t seq0, unsigned n_msgs)
+static int nl_exchange(int sock, const uint8_t *buf, size_t len, uint32_t seq0,
+                       unsigned n_msgs)
 {
     static uint8_t rx[65536];
     unsigned n_acks = 0;
@@ -227,8 +224,8 @@ static int nl_exchange(int sock, const uint8_t *buf, size_t len,
             }
             return -errno; /* ENOBUFS: acks lost, outcome unknown */
         }
-        for (struct nlmsghdr *h = (struct nlmsghdr *)rx;
-             NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        for (struct nlmsghdr *h = (struct nlmsghdr *)rx; NLMSG_OK(h, (size_t)n);
+             h = NLMSG_NEXT(h, n)) {
             const struct nlmsgerr *e = NLMSG_DATA(h);
             if (h->nlmsg_type == NLMSG_ERROR && h->nlmsg_seq == seq0
                 && e->error != 0) {

@@ -103,10 +103,9 @@ int fw_caps_drop(uint64_t drop)
 
 int fw_drop_privileges(void)
 {
-    uint64_t drop = (UINT64_C(1) << CAP_NET_ADMIN)
-                    | (UINT64_C(1) << CAP_NET_RAW)
-                    | (UINT64_C(1) << CAP_SYS_ADMIN)
-                    | (UINT64_C(1) << CAP_SYS_MODULE);
+    uint64_t drop =
+        (UINT64_C(1) << CAP_NET_ADMIN) | (UINT64_C(1) << CAP_NET_RAW)
+        | (UINT64_C(1) << CAP_SYS_ADMIN) | (UINT64_C(1) << CAP_SYS_MODULE);
 
     return fw_caps_drop(drop);
 }

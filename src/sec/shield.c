@@ -23,6 +23,7 @@
 #include "net/addr.h"
 #include "sec/event.h"
 #include "sec/ua.h"
+#include "sip/msg.h"
 
 /* The per-source table, shared by the snapshots built with its size. */
 struct tab_holder {
@@ -367,24 +368,39 @@ static void copy_sv(char *dst, size_t cap, struct sv v)
     dst[n] = '\0';
 }
 
-/* Method and Request-URI of an unparsed packet: the first two tokens. */
+/* The sample of a packet-level ban: the packet is parsed only now (bans
+ * are rare); what does not parse leaves the sample empty but for the
+ * first token. */
 static void sample_raw(struct sv raw, struct sec_ban_sample *s)
 {
-    size_t i = 0;
-    size_t n = raw.len > 512 ? 512 : raw.len;
-    size_t m0 = i;
-    while (i < n && raw.p[i] != ' ' && raw.p[i] != '\r' && raw.p[i] != '\n') {
-        i++;
-    }
-    copy_sv(s->method, sizeof(s->method), sv_make(raw.p + m0, i - m0));
-    if (i < n && raw.p[i] == ' ') {
-        size_t u0 = ++i;
+    struct sip_msg *msg = malloc(sizeof(*msg));
+    struct sip_err err;
+    if (msg && sip_msg_parse(msg, raw, &err) == SIP_PARSE_OK
+        && msg->is_request) {
+        const struct sip_hdr *ua = sip_msg_hdr(msg, SIP_HDR_USER_AGENT);
+        copy_sv(s->method, sizeof(s->method), msg->method_name);
+        copy_sv(s->ruri, sizeof(s->ruri), msg->ruri_raw);
+        copy_sv(s->from_user, sizeof(s->from_user), msg->from.uri.user);
+        copy_sv(s->ua, sizeof(s->ua), ua ? ua->value : SV_NULL);
+    } else {
+        /* Method and Request-URI: the first two tokens. */
+        size_t n = raw.len > 512 ? 512 : raw.len;
+        size_t i = 0;
         while (i < n && raw.p[i] != ' ' && raw.p[i] != '\r'
                && raw.p[i] != '\n') {
             i++;
         }
-        copy_sv(s->ruri, sizeof(s->ruri), sv_make(raw.p + u0, i - u0));
+        copy_sv(s->method, sizeof(s->method), sv_make(raw.p, i));
+        if (i < n && raw.p[i] == ' ') {
+            size_t u0 = ++i;
+            while (i < n && raw.p[i] != ' ' && raw.p[i] != '\r'
+                   && raw.p[i] != '\n') {
+                i++;
+            }
+            copy_sv(s->ruri, sizeof(s->ruri), sv_make(raw.p + u0, i - u0));
+        }
     }
+    free(msg);
 }
 
 static bool is_own(const struct sec_shield *sh, const struct sec_net *net)

@@ -55,10 +55,11 @@ ban_count() { # NET
 
 # Bounded poll until NET is banned with reason REASON (at most SECONDS).
 wait_ban_reason() { # NET REASON SECONDS
-    local n=$(($3 * 10)) i got=
-    for ((i = 0; i < n; i++)); do
+    local end=$((SECONDS + $3 + 1)) got=
+    while :; do
         got=$(ban_field "$1" reason)
         [ "$got" = "$2" ] && return 0
+        [ "$SECONDS" -lt "$end" ] || break
         sleep 0.1
     done
     fail "$1: expected a ban with reason $2 within $3 s, have '${got:-no ban}'"
@@ -80,6 +81,16 @@ assert_ban_why() { # NET REASON
 why_field() { # JSON FIELD
     printf '%s' "$1" | "$SW_PY" "$SW_SHIELD_PY" why-field "$2" \
         || fail "no field $2 in: $(printf '%s' "$1" | head -c 400)"
+}
+
+# Sum of the daemon counters NAME... from `stats --json` that exist (fails
+# when none does).
+stat_sum() { # NAME...
+    local out
+    out=$(timeout 20 "$SW_BIN" -c "$SW_CONF" stats --json) \
+        || fail "stats --json failed: $out"
+    printf '%s' "$out" | "$SW_PY" "$SW_SHIELD_PY" stat-sum "$@" \
+        || fail "none of the counters $* in: $(printf '%s' "$out" | head -c 400)"
 }
 
 # Daemon counter NAME from `stats --json`.
@@ -113,13 +124,14 @@ event_count() { # TYPE [KEY=VALUE...]
 
 # Bounded poll until the daemon log has an event matching TYPE KEY=VALUE...
 wait_event() { # SECONDS TYPE [KEY=VALUE...]
-    local n=$(($1 * 10)) i
+    local end=$((SECONDS + $1 + 1)) secs=$1
     shift
-    for ((i = 0; i < n; i++)); do
+    while :; do
         [ "$(event_count "$@")" -ge 1 ] && return 0
+        [ "$SECONDS" -lt "$end" ] || break
         sleep 0.1
     done
-    fail "no security event '$*' in the daemon log after $((n / 10)) s"
+    fail "no security event '$*' in the daemon log after $secs s"
 }
 
 # shield_sipp NAME SRC SCENARIO [sipp args...]: SIPp over UDP from SRC
@@ -137,8 +149,12 @@ shield_sipp() {
         -trace_stat -stf "$out.csv" \
         -timeout 100s -nostdin "$@" \
         </dev/null >"$out.screen" 2>&1 || rc=$?
-    log "SIPp $name from $src: exit $rc, $(sipp_stat "$name" SuccessfulCall) ok," \
-        "$(sipp_stat "$name" FailedCall) failed"
+    if [ -s "$out.csv" ]; then
+        log "SIPp $name from $src: exit $rc, $(sipp_stat "$name" SuccessfulCall) ok," \
+            "$(sipp_stat "$name" FailedCall) failed"
+    else
+        log "SIPp $name from $src: exit $rc, no statistics: $(tail -n 5 "$out.screen")"
+    fi
     return "$rc"
 }
 

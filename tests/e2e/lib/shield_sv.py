@@ -17,6 +17,8 @@ HOME is expected to point at a scratch directory (sessions go to ~/.sipvicious).
 """
 
 import importlib
+import os
+import shutil
 import socket
 import sys
 
@@ -58,7 +60,22 @@ def main():
             return real_settimeout(self, t)
         socket.socket.settimeout = settimeout
 
-    sys.path.insert(0, "/usr/share/sipvicious")
+    # Find the tool as its script does: the script's directory first on
+    # the path (Debian installs the package and its metadata there), then
+    # the package's console script entry point.
+    script = shutil.which(tool)
+    if script:
+        sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+    main_fn = None
+    try:
+        from importlib.metadata import distribution
+        for ep in distribution("sipvicious").entry_points:
+            if ep.group == "console_scripts" and ep.name == "sipvicious_" + tool:
+                main_fn = ep.load()
+    except ImportError:
+        pass
+    if main_fn is None:
+        main_fn = importlib.import_module("sipvicious." + tool).main
     helper = importlib.import_module("sipvicious.libs.svhelper")
     if ua is not None:
         # makeRequest(..., useragent='friendly-scanner', requesturi=None):
@@ -75,9 +92,8 @@ def main():
         defaults[i] = ua
         fn.__defaults__ = tuple(defaults)
 
-    mod = importlib.import_module("sipvicious." + tool)
     sys.argv = [tool] + args[1:]
-    return mod.main()
+    return main_fn()
 
 
 if __name__ == "__main__":

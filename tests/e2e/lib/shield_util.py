@@ -9,6 +9,7 @@
   shield_util.py ban-count NET        ban list --json -> bans covering NET
   shield_util.py why-field FIELD      ban why --json -> FIELD of the ban
   shield_util.py stat NAME            stats --json -> counter NAME
+  shield_util.py stat-sum NAME...     stats --json -> sum of those present
   shield_util.py sipp-stat FILE COL   last value of column COL of a SIPp
                                       -trace_stat file (';'-separated)
 
@@ -80,6 +81,12 @@ def main():
     elif cmd == "why-field":
         b = doc.get("ban", doc)
         print(scalar(b[args[0]]))
+    elif cmd == "stat-sum":
+        s = doc.get("stats", doc)
+        have = [int(s[k]) for k in args if k in s]
+        if not have:
+            raise KeyError("none of %r" % (args,))
+        print(sum(have))
     elif cmd == "stat":
         s = doc.get("stats", doc)
         print(scalar(s[args[0]]))

@@ -22,7 +22,10 @@ conf_set sip udp "*:5060" # dual stack: IPv4 and IPv6 sources
 start_daemon
 
 kernel=$(s2_stat kernel)
-assert_eq "$kernel" active "stats kernel with [firewall] nftables = on"
+case "$kernel" in
+active*) ;;
+*) fail "stats kernel '$kernel' with [firewall] nftables = on, expected active" ;;
+esac
 assert_ok "nft set ban4 exists" nft list set inet sipwarden ban4
 assert_ok "nft set ban6 exists" nft list set inet sipwarden ban6
 n=$(s2_nft_elems ban4 | wc -l)

@@ -4,11 +4,14 @@
 # trying many users is banned:
 # - 20 phones (extensions 100-119, one socket each) behind 127.0.0.5
 #   register; a 21st (120) then sends 30 wrong passwords from the same
-#   address (user_fail_block 10, auth_fail_threshold 20): its credentialed
-#   attempts get 401 up to the block and 403 after it, the address is not
-#   banned (no ban, no timeout), the 20 phones all register again, 120 with
-#   its right password still gets 403 from 127.0.0.5 but 200 from
-#   127.0.0.9 (the block is per address);
+#   address (user_fail_block 10; auth_fail_threshold 20, which the storm
+#   exceeds: once a user is blocked at an address that has authenticated
+#   successfully, its failures stop counting towards the address): its
+#   credentialed attempts get 401 up to the block and 403 after it, the
+#   address is not banned (no ban, no timeout), the 20 phones all register
+#   again (same ports, so still 20 bindings), 120 with its right password
+#   still gets 403 from 127.0.0.5 but 200 from 127.0.0.9 (the block is
+#   per address);
 # - 12 distinct extensions failing once each from 127.0.0.6 ban it with
 #   reason many_users (many_users_ban 10); it gets no answer afterwards,
 #   even with a right password.

@@ -139,7 +139,10 @@ stop_daemon
 conf_set firewall nftables on
 start_daemon
 kernel=$(s2_stat kernel)
-assert_eq "$kernel" active "stats kernel with nftables on"
+case "$kernel" in
+active*) ;;
+*) fail "stats kernel '$kernel' with nftables on, expected active" ;;
+esac
 for a in "$UA_SRC" "$AUTH_SRC" "$FLOOD_SRC"; do
     s2_wait "$a restored into nft set ban4" 3 s2_nft_has ban4 "$a"
 done

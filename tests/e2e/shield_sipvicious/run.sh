@@ -12,8 +12,9 @@
 # - svcrack on extension 100 (MD5, disguised User-Agent) from 127.0.0.4
 #   with the right password on line 30 of its wordlist and
 #   auth_fail_threshold 10: banned for auth_failures before reaching it,
-#   no password found, no binding from 127.0.0.4; control from 127.0.0.14
-#   with the threshold at 1000 finds the password with the same wordlist.
+#   no password found, no successful authentication (stats auth_ok), no
+#   binding from 127.0.0.4; control from 127.0.0.14 with the threshold at
+#   1000 finds the password with the same wordlist.
 # - fail2ban-regex with contrib/fail2ban/filter.d/sipwarden.conf on the
 #   daemon log finds the attackers 127.0.0.2 and 127.0.0.4.
 source "$SW_E2E_ROOT/lib.sh"
@@ -96,6 +97,7 @@ sec_set user_fail_block 1000 challenge_fail_threshold 1000 \
     auth_fail_threshold 10
 assert_eq "$(sec_get auth_fail_threshold)" 10 "auth_fail_threshold in force"
 
+ok0=$(stat_get auth_ok)
 shield_sv svcrack 127.0.0.4 --ua "$UA_OK" svcrack -x 127.0.0.4 -u 100 \
     -d "$words" --domain "$SW_DOMAIN" --maximumtime 2 "$SV_TARGET" \
     || fail "svcrack exited non-zero"
@@ -108,16 +110,19 @@ wait_ban_reason 127.0.0.4 auth_failures 5
 why=$(assert_ban_why 127.0.0.4 auth_failures)
 assert_eq "$(why_field "$why" threshold)" 10 "ban why 127.0.0.4: threshold"
 cnt=$(why_field "$why" count)
-[ "$cnt" -ge 10 ] && [ "$cnt" -lt 30 ] \
-    || fail "ban why 127.0.0.4: count $cnt, expected 10..29"
+if [ "$cnt" -lt 10 ] || [ "$cnt" -ge 30 ]; then
+    fail "ban why 127.0.0.4: count $cnt, expected 10..29"
+fi
 assert_eq "$(why_field "$why" from_user)" 100 "ban why 127.0.0.4: from_user"
 wait_event 5 ban src=127.0.0.4 reason=auth_failures
 n=$(event_count auth_failure src=127.0.0.4)
-[ "$n" -ge 1 ] && [ "$n" -le 10 ] \
-    || fail "$n auth_failure events of 127.0.0.4, expected 1..10"
+if [ "$n" -lt 1 ] || [ "$n" -gt 10 ]; then
+    fail "$n auth_failure events of 127.0.0.4, expected 1..10"
+fi
 reg_json | grep -q '127\.0\.0\.4' \
     && fail "a registration from 127.0.0.4 exists: $(reg_json)"
 assert_eq "$(reg_count)" 0 "bindings after svcrack"
+assert_eq "$(stat_get auth_ok)" "$ok0" "successful authentications during svcrack"
 log "svcrack: banned after $cnt failures, nothing found"
 
 # Control: the same wordlist finds the password when the threshold is high.
@@ -130,6 +135,8 @@ out=$(cat "$SW_E2E_DIR/sv-svcrack-control.out")
 printf '%s\n' "$out" | grep -Eq "^\| *100 *\| *${pw100//./\\.} *\|$" \
     || fail "svcrack (control, threshold 1000) did not find the password: $out"
 assert_eq "$(reg_count 100)" 1 "binding of 100 made by the svcrack control"
+assert_eq "$(stat_get auth_ok)" "$((ok0 + 1))" \
+    "successful authentications after the svcrack control"
 assert_eq "$(ban_count 127.0.0.14)" 0 "bans on the svcrack control 127.0.0.14"
 log "svcrack control: password found at threshold 1000"
 

@@ -49,9 +49,9 @@ s2_wait "control: 127.0.0.11 banned for its User-Agent" 3 s2_is_banned 127.0.0.1
 
 # 3. A flood far over Level 1 / Level 2 and over trusted_pps.
 s2_wait_quiet
-r0=$(s2_stat drop_rate)
+r0=$(s2_stat_rate)
 read -r ok failed < <(s2_sipp_flood trunk-flood "$TRUNK" 3000 9000)
-r1=$(s2_stat drop_rate)
+r1=$(s2_stat_rate)
 log "SIPp from $TRUNK at 3000/s: $ok answered, $failed unanswered;" \
     "drop_rate +$((r1 - r0))"
 assert_ge "$failed" 1500 "unanswered OPTIONS in a 3000/s flood with trusted_pps 1000"

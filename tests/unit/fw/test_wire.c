@@ -21,8 +21,8 @@ static struct sec_net net_of(const char *s)
 
 static void req_roundtrip(void **state)
 {
-    static const char *const nets[] = { "1.2.3.4", "10.0.0.0/8",
-                                        "2001:db8::1", "2001:db8:1:2::/64" };
+    static const char *const nets[] = { "1.2.3.4", "10.0.0.0/8", "2001:db8::1",
+                                        "2001:db8:1:2::/64" };
     uint8_t buf[FW_REQ_LEN];
     struct fw_req in, out;
 

@@ -101,7 +101,14 @@ static void configure(struct fx *f)
 static enum sec_drop packet(struct fx *f, const struct net_addr *a,
                             uint64_t now, struct sec_pkt *p)
 {
-    static const char raw[] = "OPTIONS sip:x SIP/2.0\r\n";
+    static const char raw[] = "OPTIONS sip:x SIP/2.0\r\n"
+                              "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\n"
+                              "From: <sip:probe@x>;tag=1\r\n"
+                              "To: <sip:x>\r\n"
+                              "Call-ID: c1\r\n"
+                              "CSeq: 1 OPTIONS\r\n"
+                              "User-Agent: probe/1\r\n"
+                              "Content-Length: 0\r\n\r\n";
     return sec_shield_packet(f->sh, &f->view, a, SV_LIT(raw), now, p);
 }
 
@@ -134,6 +141,8 @@ static void test_level1_then_banned(void **state)
     assert_int_equal(f->log.last.threshold, 50);
     assert_string_equal(f->log.last.sample.method, "OPTIONS");
     assert_string_equal(f->log.last.sample.ruri, "sip:x");
+    assert_string_equal(f->log.last.sample.from_user, "probe");
+    assert_string_equal(f->log.last.sample.ua, "probe/1");
     assert_int_equal(f->log.last.expires_at - f->log.last.created_at,
                      f->set.det.l1_ban_s);
     /* The packet that crossed the limit is a flood drop; every later one
