@@ -232,15 +232,16 @@ void cli_print_ban_lift(const json_t *resp, FILE *out)
 
 /* ---- User-Agent patterns ------------------------------------------------- */
 
-void cli_print_ua_list(const json_t *resp, FILE *out)
+/* A two-column list: one text member and when it was added. */
+static void print_added_list(const json_t *arr, const char *head0,
+                             const char *member, const char *empty, FILE *out)
 {
-    static const char *const head[] = { "PATTERN", "ADDED" };
-    json_t *arr = json_object_get(resp, "ua_rules");
+    const char *const head[] = { head0, "ADDED" };
     struct cli_table t;
     size_t i;
     json_t *v;
     if (json_array_size(arr) == 0) {
-        fputs("no User-Agent patterns\n", out);
+        fputs(empty, out);
         return;
     }
     cli_table_init(&t, 2);
@@ -249,11 +250,17 @@ void cli_print_ua_list(const json_t *resp, FILE *out)
     {
         char added[32];
         fmt_time(v, "created_at", added, sizeof(added));
-        const char *row[] = { jstr(v, "pattern"), added };
+        const char *row[] = { jstr(v, member), added };
         cli_table_add(&t, row);
     }
     cli_table_print(&t, out);
     cli_table_fini(&t);
+}
+
+void cli_print_ua_list(const json_t *resp, FILE *out)
+{
+    print_added_list(json_object_get(resp, "ua_rules"), "PATTERN", "pattern",
+                     "no User-Agent patterns\n", out);
 }
 
 void cli_print_ua_add(const json_t *resp, FILE *out)
@@ -276,26 +283,8 @@ void cli_print_geo_allow(const json_t *resp, FILE *out)
 
 void cli_print_geo_list(const json_t *resp, FILE *out)
 {
-    static const char *const head[] = { "COUNTRY", "ADDED" };
-    json_t *arr = json_object_get(resp, "geo_rules");
-    struct cli_table t;
-    size_t i;
-    json_t *v;
-    if (json_array_size(arr) == 0) {
-        fputs("no countries listed: every country is allowed\n", out);
-        return;
-    }
-    cli_table_init(&t, 2);
-    cli_table_add(&t, head);
-    json_array_foreach(arr, i, v)
-    {
-        char added[32];
-        fmt_time(v, "created_at", added, sizeof(added));
-        const char *row[] = { jstr(v, "country"), added };
-        cli_table_add(&t, row);
-    }
-    cli_table_print(&t, out);
-    cli_table_fini(&t);
+    print_added_list(json_object_get(resp, "geo_rules"), "COUNTRY", "country",
+                     "no countries listed: every country is allowed\n", out);
 }
 
 void cli_print_geo_rm(const json_t *resp, FILE *out)

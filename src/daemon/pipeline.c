@@ -220,24 +220,37 @@ static void after_auth(struct req_ctx *rc, const struct reg_result *res)
     }
 }
 
-static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
+/* The registrar's entry points share their look-ups and the gate. */
+typedef int reg_entry_fn(struct reg_registrar *r, const struct sip_msg *msg,
+                         const struct reg_origin *org,
+                         const struct reg_lookup *lk, struct buf *out,
+                         struct reg_result *res);
+
+/* Run 'fn' for the request; false when nothing is to be sent (the answer
+ * could not be built, or the shield dropped the request). */
+static bool run_registrar(struct req_ctx *rc, const struct sip_msg *msg,
+                          reg_entry_fn *fn, struct reg_result *res)
 {
     struct sw_worker *w = rc->w;
     struct reg_origin org;
-    struct reg_result res;
     struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
     const struct reg_lookup lk = { sw_lookup_tenant, sw_lookup_creds, gate,
                                    &lx };
 
     origin_of(rc, &org);
     buf_reset(&w->out);
-    if (reg_registrar_handle(&w->core->reg, msg, &org, &lk, &w->out, &res)
-        != 0) {
+    if (fn(&w->core->reg, msg, &org, &lk, &w->out, res) != 0) {
         count(&w->core->stats.send_errors);
-        return;
+        return false;
     }
-    after_auth(rc, &res);
-    if (res.outcome != REG_OUT_DROPPED) {
+    after_auth(rc, res);
+    return res->outcome != REG_OUT_DROPPED;
+}
+
+static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
+{
+    struct reg_result res;
+    if (run_registrar(rc, msg, reg_registrar_handle, &res)) {
         send_answer(rc, res.status);
     }
 }
@@ -249,24 +262,13 @@ static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
  * refused as not implemented. */
 static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
 {
-    struct sw_worker *w = rc->w;
-    struct reg_origin org;
     struct reg_result res;
-    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
-    const struct reg_lookup lk = { sw_lookup_tenant, sw_lookup_creds, gate,
-                                   &lx };
-
-    origin_of(rc, &org);
-    buf_reset(&w->out);
-    if (reg_registrar_auth_request(&w->core->reg, msg, &org, &lk, &w->out, &res)
-        != 0) {
-        count(&w->core->stats.send_errors);
+    if (!run_registrar(rc, msg, reg_registrar_auth_request, &res)) {
         return;
     }
-    after_auth(rc, &res);
     if (res.outcome == REG_OUT_REGISTERED) {
         answer(rc, msg, 501, "Not Implemented", allow_hdr);
-    } else if (res.outcome != REG_OUT_DROPPED) {
+    } else {
         send_answer(rc, res.status);
     }
 }
