@@ -668,9 +668,15 @@ enum sec_drop sec_shield_packet(struct sec_shield *sh,
         p->flags |= SEC_DETECT_TRUSTED;
     }
 
-    /* 2. Active bans (a whitelisted source is never under one). */
+    /* 2. Active bans (a whitelisted source is never under one). The
+     * packet still counts towards Level 2, so a flood that goes on under
+     * a Level 1 ban is banned for the Level 2 time. */
+    struct sec_decision d;
     if (!(p->flags & SEC_DETECT_TRUSTED)
         && sec_bantable_check(sh->bans, src, wall_s(), NULL)) {
+        if (sec_detect_packet(c->det, src, p->flags, now_ms, &d) == SEC_BAN) {
+            make_ban(sh, p, &d, NULL);
+        }
         return drop(sh, SEC_DROP_BAN);
     }
 
@@ -690,7 +696,6 @@ enum sec_drop sec_shield_packet(struct sec_shield *sh,
     }
 
     /* 4. Level 1 / Level 2 packet rates. */
-    struct sec_decision d;
     switch (sec_detect_packet(c->det, src, p->flags, now_ms, &d)) {
     case SEC_OK:
     case SEC_USER_BLOCKED:

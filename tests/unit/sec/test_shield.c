@@ -162,6 +162,34 @@ static void test_level1_then_banned(void **state)
     assert_int_equal(sec_shield_lift(f->sh, &n), -ENOENT);
 }
 
+/* A flood that goes on under a Level 1 ban reaches Level 2: the ban is
+ * lengthened to the Level 2 time. */
+static void test_level2_escalates(void **state)
+{
+    struct fx *f = *state;
+    f->set.det.l1_pps = 50;
+    f->set.det.l2_pps = 200;
+    configure(f);
+    struct net_addr a = test_v4(0x7f00000a);
+    struct sec_pkt p;
+    for (int i = 0; i < 100; i++) {
+        packet(f, &a, T0 + 10, &p);
+    }
+    assert_int_equal(f->log.bans, 1);
+    assert_int_equal(f->log.last.reason, SEC_REASON_L1_RATE);
+    for (int i = 0; i < 300; i++) {
+        assert_int_equal(packet(f, &a, T0 + 20, &p), SEC_DROP_BAN);
+    }
+    assert_int_equal(f->log.bans, 2);
+    assert_int_equal(f->log.last.reason, SEC_REASON_L2_RATE);
+    assert_int_equal(f->log.last.expires_at - f->log.last.created_at,
+                     f->set.det.l2_ban_s);
+    struct sec_ban b;
+    assert_int_equal(
+        sec_bantable_get(sec_shield_bans(f->sh), &f->log.last.net, &b), 0);
+    assert_int_equal(b.reason, SEC_REASON_L2_RATE);
+}
+
 static void test_own_address_never_banned(void **state)
 {
     struct fx *f = *state;
@@ -418,6 +446,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_level1_then_banned, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_level2_escalates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_address_never_banned, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
