@@ -194,9 +194,13 @@ static int await_verdict(struct fw *fw, char *why, size_t cap)
         switch (rep.type) {
         case FW_REP_ACTIVE:
             return 0;
-        case FW_REP_UNAVAIL:
-            snprintf(why, cap, "%s", rep.text);
+        case FW_REP_UNAVAIL: {
+            /* The reason is cut to fit the status line. */
+            size_t len = strnlen(rep.text, cap - 1);
+            memcpy(why, rep.text, len);
+            why[len] = '\0';
             return rep.err > 0 ? -rep.err : -EIO;
+        }
         case FW_REP_ERROR:
             /* Hardening trouble before the verdict: note it, go on. */
             atomic_fetch_add(&fw->errors, 1);
