@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/check.h"
 #include "base/log.h"
@@ -86,6 +87,12 @@ void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
                                                  : sizeof(struct sockaddr_in);
         struct net_udp *udp = (struct net_udp *)(uintptr_t)dest->conn_id;
         if (net_addr_from_sa(&dst, sa, sl) == 0) {
+            /* A source banned since the answer was first sent gets no
+             * more of it. */
+            if (sec_bantable_check(sec_shield_bans(w->core->guard.sh), &dst,
+                                   (int64_t)time(NULL), NULL)) {
+                return;
+            }
             rc = net_udp_sendto(udp, &dst, bytes, len);
         }
     }
