@@ -190,6 +190,28 @@ static void test_level2_escalates(void **state)
     assert_int_equal(b.reason, SEC_REASON_L2_RATE);
 }
 
+/* Several offenders of one IPv6 /64 turn the ban into a /64 ban that also
+ * covers addresses of it that never offended. */
+static void test_v6_offenders_escalate_to_64(void **state)
+{
+    struct fx *f = *state;
+    f->set.det.l1_pps = 20;
+    configure(f);
+    struct sec_pkt p;
+    for (uint64_t host = 1; host <= f->set.det.v6_escalate_after; host++) {
+        struct net_addr a = test_v6(0x20010db8000a000bull, host);
+        for (int i = 0; i < 40; i++) {
+            packet(f, &a, T0 + 10, &p);
+        }
+    }
+    assert_int_equal(f->log.last.net.family, AF_INET6);
+    assert_int_equal(f->log.last.net.prefix, 64);
+    struct net_addr quiet = test_v6(0x20010db8000a000bull, 0xbeef);
+    struct net_addr other = test_v6(0x20010db8000a000cull, 1);
+    assert_int_equal(packet(f, &quiet, T0 + 20, &p), SEC_DROP_BAN);
+    assert_int_equal(packet(f, &other, T0 + 20, &p), SEC_DROP_NONE);
+}
+
 static void test_own_address_never_banned(void **state)
 {
     struct fx *f = *state;
@@ -447,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_level1_then_banned, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_level2_escalates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_v6_offenders_escalate_to_64, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_own_address_never_banned, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_lists, setup, teardown),
