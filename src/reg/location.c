@@ -19,6 +19,7 @@
 struct loc_binding {
     struct loc_binding *next;
     int64_t expires_at;
+    int64_t stored_expires_at; /* the expiry the store holds (or will) */
     int64_t registered_at;
     uint32_t cseq;
     struct reg_src src;
@@ -249,6 +250,13 @@ static struct loc_binding *binding_new(struct pool *pool, struct sv contact,
     return b;
 }
 
+/* Same Call-ID, User-Agent and source: a refresh by the same phone. */
+static bool is_refresh(const struct loc_binding *b, const struct reg_update *u)
+{
+    return sv_eq(b_call_id(b), u->call_id) && sv_eq(b_ua(b), u->user_agent)
+           && memcmp(&b->src, &u->src, sizeof(b->src)) == 0;
+}
+
 static struct loc_binding **binding_slot(struct loc_aor *a, struct sv uri)
 {
     struct loc_binding **pp = &a->bindings;
@@ -301,9 +309,11 @@ int64_t *reg_loc_dirty_take(struct reg_loc *loc, size_t *n)
     return d;
 }
 
-static void evict_oldest(struct pool *pool, struct loc_aor *a,
+/* Returns true when a binding was dropped. */
+static bool evict_oldest(struct pool *pool, struct loc_aor *a,
                          unsigned max_contacts)
 {
+    bool dropped = false;
     for (;;) {
         unsigned n = 0;
         struct loc_binding **oldest = NULL;
@@ -314,11 +324,12 @@ static void evict_oldest(struct pool *pool, struct loc_aor *a,
             }
         }
         if (n <= max_contacts || !oldest) {
-            return;
+            return dropped;
         }
         struct loc_binding *victim = *oldest;
         *oldest = victim->next;
         binding_free(pool, victim);
+        dropped = true;
     }
 }
 
@@ -346,6 +357,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     struct reg_loc_shard *s = &loc->shards[shard_of(u->user_id)];
     enum reg_loc_res res = REG_LOC_OK;
     size_t n_expired = 0;
+    bool significant = false; /* the store must be rewritten */
 
     pthread_mutex_lock(&s->mu);
     struct loc_aor *a = *aor_slot(s, u->user_id);
@@ -364,6 +376,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     }
 
     if (u->remove_all) {
+        significant = true;
         if (a) {
             struct loc_binding *b = a->bindings;
             while (b) {
@@ -392,9 +405,26 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
                 if (old) {
                     *pp = old->next;
                     binding_free(s->pool, old);
+                    significant = true;
                 }
                 continue;
             }
+            int64_t exp = u->now_s + (int64_t)c->expires_s;
+            if (old && is_refresh(old, u)) {
+                /* The same phone refreshing: updated in place. The store
+                 * is rewritten only when the expiry it holds would end
+                 * before half of the new registration time has passed, so
+                 * a restart still finds the binding while the phone's
+                 * steady refreshes cost no write. */
+                old->cseq = u->cseq;
+                old->registered_at = u->now_s;
+                old->expires_at = exp;
+                if (old->stored_expires_at - u->now_s < (exp - u->now_s) / 2) {
+                    significant = true;
+                }
+                continue;
+            }
+            significant = true;
             struct loc_binding *nb =
                 binding_new(s->pool, c->uri, u->call_id, u->user_agent);
             if (!nb) {
@@ -404,7 +434,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
             nb->cseq = u->cseq;
             nb->src = u->src;
             nb->registered_at = u->now_s;
-            nb->expires_at = u->now_s + (int64_t)c->expires_s;
+            nb->expires_at = exp;
             if (old) {
                 nb->next = old->next;
                 binding_free(s->pool, old);
@@ -413,8 +443,15 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
             }
             *pp = nb;
         }
-        if (a && u->max_contacts > 0) {
-            evict_oldest(s->pool, a, u->max_contacts);
+        if (a && u->max_contacts > 0
+            && evict_oldest(s->pool, a, u->max_contacts)) {
+            significant = true;
+        }
+    }
+    if (significant && a) {
+        /* The persister writes every binding of the extension. */
+        for (struct loc_binding *b = a->bindings; b; b = b->next) {
+            b->stored_expires_at = b->expires_at;
         }
     }
 
@@ -428,7 +465,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     }
 out:
     pthread_mutex_unlock(&s->mu);
-    if (res == REG_LOC_OK) {
+    if (res == REG_LOC_OK && (significant || n_expired > 0)) {
         reg_loc_mark_dirty(loc, u->user_id);
     }
     return res;
@@ -456,6 +493,7 @@ int reg_loc_restore(struct reg_loc *loc, const struct reg_binding_view *v)
         b->cseq = v->cseq;
         b->src = v->src;
         b->expires_at = v->expires_at;
+        b->stored_expires_at = v->expires_at;
         b->registered_at = v->registered_at;
         if (*pp) {
             b->next = (*pp)->next;

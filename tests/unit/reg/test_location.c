@@ -131,6 +131,59 @@ static void expiry_purge_and_dirty(void **state)
     assert_int_equal(reg_loc_count(loc, 0), 0);
 }
 
+static size_t dirty_count(struct reg_loc *loc)
+{
+    size_t n;
+    free(reg_loc_dirty_take(loc, &n));
+    return n;
+}
+
+/* A phone's steady refreshes do not rewrite the store until the expiry it
+ * holds would end before half of the new registration time; any other
+ * change does. */
+static void refresh_writes_only_when_needed(void **state)
+{
+    struct reg_loc *loc = *state;
+    struct reg_contact_req c = { SV_LIT("sip:1001@10.0.0.1:5060"), 3600 };
+    struct reg_update u = upd(7, "abc", 1, 1000);
+    struct seen s = { 0 };
+
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 1); /* new: stored expiry 4600 */
+    u.cseq = 2;
+    u.now_s = 1100; /* stored 3500 s ahead, new 3600: no write */
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, collect, &s), REG_LOC_OK);
+    assert_int_equal(s.expires[0], 4700); /* memory has the new expiry */
+    assert_int_equal(dirty_count(loc), 0);
+    u.cseq = 3;
+    u.now_s = 2799; /* stored 1801 s ahead: still more than half */
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 0);
+    u.cseq = 4;
+    u.now_s = 2801; /* stored 1799 s ahead: written */
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 1);
+    u.cseq = 5;
+    u.now_s = 2900;
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 0);
+    /* A new source port (NAT rebinding) is written at once. */
+    u.cseq = 6;
+    u.src.port = 4000;
+    assert_int_equal(reg_loc_apply(loc, &u, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 1);
+    /* So is a new Call-ID, and a removal. */
+    struct reg_update u2 = upd(7, "new-call-id", 1, 3000);
+    u2.src.port = 4000;
+    assert_int_equal(reg_loc_apply(loc, &u2, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 1);
+    c.expires_s = 0;
+    u2.cseq = 2;
+    assert_int_equal(reg_loc_apply(loc, &u2, &c, 1, NULL, NULL), REG_LOC_OK);
+    assert_int_equal(dirty_count(loc), 1);
+    assert_int_equal(reg_loc_count(loc, 3000), 0);
+}
+
 static void restore_keeps_expiry(void **state)
 {
     struct reg_loc *loc = *state;
@@ -163,6 +216,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(expiry_purge_and_dirty, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(restore_keeps_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(refresh_writes_only_when_needed, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
