@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -23,11 +24,13 @@
 #include "daemon/lookup.h"
 #include "loop/worker.h"
 #include "net/net.h"
+#include "proxy/proxy.h"
 #include "reg/registrar.h"
 #include "sec/shield.h"
 #include "sip/build.h"
 
-#define ALLOW_HDR "Allow: REGISTER, OPTIONS, INVITE, ACK, CANCEL\r\n"
+#define ALLOW_HDR \
+    "Allow: REGISTER, OPTIONS, INVITE, ACK, CANCEL, BYE, UPDATE, INFO\r\n"
 static const char allow_hdr[] = ALLOW_HDR;
 static const char options_hdrs[] = ALLOW_HDR "Accept: application/sdp\r\n";
 
@@ -113,6 +116,10 @@ static void on_txn_timer(uv_timer_t *t)
 static void arm_timer(struct sw_worker *w)
 {
     uint64_t due = sip_txn_table_next_deadline_ms(&w->txn);
+    if (w->has_proxy) {
+        uint64_t pdue = proxy_worker_next_deadline_ms(&w->proxy);
+        due = pdue < due ? pdue : due;
+    }
     if (due == UINT64_MAX || due >= w->txn_timer_due_ms) {
         return;
     }
@@ -125,6 +132,9 @@ void sw_pipeline_run_timers(struct sw_worker *w)
 {
     uv_update_time(&w->lw->loop);
     sip_txn_table_run_timers(&w->txn, now_ms(w));
+    if (w->has_proxy) {
+        proxy_worker_run_timers(&w->proxy, now_ms(w));
+    }
     arm_timer(w);
 }
 
@@ -262,21 +272,165 @@ static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
     }
 }
 
-/* ---- INVITE ------------------------------------------------------------ */
+/* ---- calls ------------------------------------------------------------- */
 
-/* Calls are routed by a later part of the product; until then an INVITE is
- * authenticated (407, counted by the shield like any credential) and then
- * refused as not implemented. */
+static int find_user(void *ud, struct sv domain, struct sv user,
+                     int64_t *user_id, int64_t *tenant_id)
+{
+    struct reg_creds cr;
+    int rc = sw_lookup_creds(ud, domain, user, &cr);
+    if (rc == 0) {
+        *user_id = cr.user_id;
+        *tenant_id = cr.tenant_id;
+    }
+    return rc;
+}
+
+static void src_of(const struct req_ctx *rc, struct proxy_src *src)
+{
+    dest_of(rc->pkt, &src->dest);
+    src->ip = sv_cstr(rc->ip);
+    src->port = net_addr_port(&rc->pkt->src);
+}
+
+/* The proxy takes requests it can answer later: UDP (stream connections
+ * are not addressed by transactions yet) with a server transaction. */
+static bool proxied(const struct req_ctx *rc)
+{
+    return rc->w->has_proxy && rc->pkt->proto == NET_PROTO_UDP;
+}
+
+/* An INVITE is authenticated (407, counted by the shield like any
+ * credential), then handed to the proxy. */
 static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
 {
+    struct sw_worker *w = rc->w;
     struct reg_result res;
     if (!run_registrar(rc, msg, reg_registrar_auth_request, &res)) {
         return;
     }
-    if (res.outcome == REG_OUT_REGISTERED) {
-        answer(rc, msg, 501, "Not Implemented", allow_hdr);
-    } else {
+    if (res.outcome != REG_OUT_REGISTERED) {
         send_answer(rc, res.status);
+        return;
+    }
+    if (!proxied(rc) || rc->txn == NULL) {
+        answer(rc, msg, 501, "Not Implemented", allow_hdr);
+        return;
+    }
+    /* The realm the caller authenticated in: the From domain, lower-case. */
+    char domain[256];
+    struct sv host = msg->from.uri.host;
+    if (host.len >= sizeof(domain)) {
+        answer(rc, msg, 400, "Bad From header", "");
+        return;
+    }
+    for (size_t i = 0; i < host.len; i++) {
+        char c = host.p[i];
+        domain[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
+    struct proxy_caller caller = {
+        .user = res.auth_user,
+        .domain = sv_make(domain, host.len),
+        .find_user = find_user,
+        .find_ud = &lx,
+    };
+    struct proxy_src src;
+    src_of(rc, &src);
+    struct sip_txn *stx = rc->txn;
+    rc->txn = NULL; /* the proxy answers it */
+    proxy_invite(&w->proxy, msg, stx, &src, &caller, now_ms(w));
+    arm_timer(w);
+}
+
+/* A request inside a dialog (To tag): routed by the proxy. */
+static void on_in_dialog(struct req_ctx *rc, const struct sip_msg *msg)
+{
+    struct sw_worker *w = rc->w;
+    struct proxy_src src;
+    if (!proxied(rc) || (rc->txn == NULL && msg->method != SIP_METHOD_ACK)) {
+        if (msg->method != SIP_METHOD_ACK) {
+            answer(rc, msg, 481, "Call/Transaction Does Not Exist", "");
+        }
+        return;
+    }
+    src_of(rc, &src);
+    struct sip_txn *stx = msg->method == SIP_METHOD_ACK ? NULL : rc->txn;
+    rc->txn = NULL;
+    proxy_in_dialog(&w->proxy, msg, stx, &src, now_ms(w));
+    arm_timer(w);
+}
+
+static void on_cancel(struct req_ctx *rc, const struct sip_msg *msg)
+{
+    if (!proxied(rc) || rc->txn == NULL) {
+        /* RFC 3261 §9.2: a CANCEL whose INVITE we do not hold gets 481. */
+        answer(rc, msg, 481, "Call/Transaction Does Not Exist", "");
+        return;
+    }
+    struct sip_txn *stx = rc->txn;
+    rc->txn = NULL;
+    proxy_cancel(&rc->w->proxy, msg, stx, now_ms(rc->w));
+    arm_timer(rc->w);
+}
+
+/* ---- responses --------------------------------------------------------- */
+
+/* A response travels to the worker whose transaction sent the request
+ * (its index is in our branch): with SO_REUSEPORT the kernel may have
+ * given it to another worker. */
+struct handoff {
+    struct sw_core *core;
+    size_t len;
+    char data[];
+};
+
+static void response_here(struct sw_worker *w, const struct sip_msg *msg)
+{
+    if (!w->has_proxy || !proxy_response(&w->proxy, msg, now_ms(w))) {
+        count(&w->core->stats.responses_ignored);
+        return;
+    }
+    arm_timer(w);
+}
+
+static void on_handoff(struct loop_worker *lw, void *ud)
+{
+    struct handoff *h = ud;
+    struct sw_worker *w = &h->core->workers[lw->index];
+    uv_update_time(&lw->loop);
+    if (sip_msg_parse(&w->msg, sv_make(h->data, h->len), NULL)
+        == SIP_PARSE_OK) {
+        response_here(w, &w->msg);
+    }
+    free(h);
+}
+
+static void on_response(struct sw_worker *w, const struct net_pkt *pkt,
+                        const struct sip_msg *msg)
+{
+    int idx = proxy_branch_worker(msg->via.branch);
+    if (idx < 0 || (unsigned)idx >= w->core->n_workers) {
+        count(&w->core->stats.responses_ignored);
+        return;
+    }
+    if ((unsigned)idx == pkt->w->index) {
+        response_here(w, msg);
+        return;
+    }
+    struct handoff *h = malloc(sizeof(*h) + msg->raw.len);
+    if (h == NULL) {
+        count(&w->core->stats.responses_ignored);
+        return;
+    }
+    h->core = w->core;
+    h->len = msg->raw.len;
+    memcpy(h->data, msg->raw.p, msg->raw.len);
+    if (loop_pool_call(loop_pool_worker(pkt->w->pool, (unsigned)idx),
+                       on_handoff, h)
+        != 0) {
+        free(h);
+        count(&w->core->stats.responses_ignored);
     }
 }
 
@@ -284,6 +438,13 @@ static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
 
 static void dispatch(struct req_ctx *rc, const struct sip_msg *msg)
 {
+    /* RFC 3261 §12.2: a To tag means the request belongs to a dialog. */
+    if (msg->to.tag.len && msg->method != SIP_METHOD_REGISTER
+        && msg->method != SIP_METHOD_OPTIONS
+        && msg->method != SIP_METHOD_CANCEL) {
+        on_in_dialog(rc, msg);
+        return;
+    }
     switch (msg->method) {
     case SIP_METHOD_REGISTER:
         on_register(rc, msg);
@@ -297,8 +458,7 @@ static void dispatch(struct req_ctx *rc, const struct sip_msg *msg)
     case SIP_METHOD_ACK:
         return; /* an ACK that matched no transaction: nothing to do */
     case SIP_METHOD_CANCEL:
-        /* RFC 3261 §9.2: a CANCEL whose INVITE we do not hold gets 481. */
-        answer(rc, msg, 481, "Call/Transaction Does Not Exist", "");
+        on_cancel(rc, msg);
         return;
     default:
         answer(rc, msg, 501, "Not Implemented", allow_hdr);
@@ -377,8 +537,7 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
         return;
     }
     if (!msg->is_request) {
-        /* We send no requests yet, so no client transaction can match. */
-        count(&core->stats.responses_ignored);
+        on_response(w, pkt, msg);
         return;
     }
     count(&core->stats.requests);
@@ -395,9 +554,12 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
      * A REGISTER without credentials is answered statelessly: its answer is
      * a fresh challenge that changes nothing, so a retransmission may get
      * another one, and keeping it for Timer J (32 s on UDP) would double
-     * the memory a registration costs. */
-    if (msg->method == SIP_METHOD_REGISTER
-        && !sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION)) {
+     * the memory a registration costs. OPTIONS is answered statelessly
+     * too: its 200 changes nothing, and a flood of OPTIONS from spoofed
+     * sources must not fill the transaction table. */
+    if ((msg->method == SIP_METHOD_REGISTER
+         && !sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION))
+        || msg->method == SIP_METHOD_OPTIONS) {
         dispatch(&rc, msg);
         return;
     }

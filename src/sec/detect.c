@@ -377,7 +377,11 @@ enum sec_verdict sec_detect_packet(struct sec_detect *d,
     const struct sec_detect_cfg *c = &d->cfg;
     enum sec_verdict v = SEC_OK;
     if (flags & SEC_DETECT_TRUSTED) {
-        if (pps > c->trusted_pps) {
+        /* A limit, not a cut-off: above trusted_pps every k-th packet still
+         * passes (k = pps / trusted_pps, rounded up), so a trunk that stays
+         * over the limit keeps about trusted_pps packets a second. */
+        uint32_t k = (pps + c->trusted_pps - 1) / c->trusted_pps;
+        if (pps > c->trusted_pps && e->a.pkt_cur % k != 0) {
             explain(out, SEC_RATE_LIMITED, SEC_REASON_TRUSTED_RATE,
                     c->trusted_pps, pps, 1000);
             v = SEC_RATE_LIMITED;

@@ -582,7 +582,9 @@ static void trusted_is_never_banned(void **state)
             limited++;
         }
     }
-    assert_int_equal(limited, 5000);
+    /* 25,000 at once against 20,000/s: of the 5,000 over the limit every
+     * second one still passes (k = 2). */
+    assert_int_equal(limited, 2500);
     for (int k = 0; k < 200; k++) {
         enum sec_verdict v = sec_detect_challenge(
             f->d, &trunk, SEC_DETECT_TRUSTED, now(f), &dec);
