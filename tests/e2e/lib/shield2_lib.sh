@@ -99,16 +99,17 @@ s2_is_banned() { # NET
     [ "$(s2_ban_of "$1")" != null ]
 }
 
-# Bounded poll: run CMD every 0.1 s until it succeeds, at most SECONDS;
-# fail with WHAT otherwise.
+# Bounded poll: run CMD every 0.1 s until it succeeds, until SECONDS have
+# passed (wall clock); fail with WHAT otherwise.
 s2_wait() { # WHAT SECONDS CMD...
-    local what=$1 n i
-    n=$(awk -v s="$2" 'BEGIN { printf "%d", s * 10 }')
+    local what=$1 deadline
+    deadline=$(($(date +%s%N) / 1000000 + $(awk -v s="$2" 'BEGIN { printf "%d", s * 1000 }')))
     shift 2
-    for ((i = 0; i <= n; i++)); do
+    while :; do
         if "$@" >/dev/null 2>&1; then
             return 0
         fi
+        [ $(($(date +%s%N) / 1000000)) -lt "$deadline" ] || break
         sleep 0.1
     done
     fail "timed out waiting for: $what"
@@ -250,4 +251,9 @@ head, last = rows[0], rows[-1]
 col = {n: i for i, n in enumerate(head)}
 print(last[col["SuccessfulCall(C)"]], last[col["FailedCall(C)"]])
 PY
+}
+
+# True when VAL is an integer within LO..HI.
+s2_in_range() { # VAL LO HI
+    [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
 }

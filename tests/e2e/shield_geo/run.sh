@@ -28,6 +28,11 @@ done
 
 s2_set geoip_db "$DB"
 s2_cli geo allow US >/dev/null
+geoip=$(s2_stat geoip)
+case "$geoip" in
+on*) ;;
+*) fail "stats geoip '$geoip' after security set geoip_db, expected on" ;;
+esac
 list=$(s2_cli geo list)
 assert_contains "$list" US "geo list after geo allow US"
 
