@@ -58,6 +58,39 @@ static const char usage_text[] =
     "  rate add NET METHOD RATE PERIOD_S [--burst N]\n"
     "  rate list\n"
     "  rate rm NET METHOD\n"
+    "  group add|rm DOMAIN NAME | group list DOMAIN\n"
+    "  group member add|rm DOMAIN GROUP EXT\n"
+    "  tenant profile set DOMAIN [--country-code CC] [--national-prefix P]\n"
+    "           [--international-prefix P] [--time-zone TZ]\n"
+    "  tenant profile show DOMAIN\n"
+    "  country allow|rm DOMAIN CC | country list DOMAIN\n"
+    "  prefix block|rm DOMAIN PREFIX | prefix list DOMAIN\n"
+    "  emergency add|rm DOMAIN NUMBER | emergency list DOMAIN\n"
+    "  hours set DOMAIN DAY HH:MM-HH:MM... | hours rm DOMAIN DAY\n"
+    "  hours list DOMAIN\n"
+    "  holiday add|rm DOMAIN YYYY-MM-DD | holiday list DOMAIN\n"
+    "  trunk add NAME --kind register|ip|accept_register [--host H]\n"
+    "           [--port N] [--transport udp|tcp|tls] [--username U]\n"
+    "           [--password PW|-] [--realm R] [--expires S]\n"
+    "           [--networks CIDR,...] [--max-calls N]\n"
+    "  trunk set NAME [--new-name N] [trunk add options]\n"
+    "  trunk list | trunk rm NAME\n"
+    "  trunk limit set TRUNK DOMAIN MAX_CALLS\n"
+    "  inbound add DOMAIN DID EXT [--trunk NAME]\n"
+    "  inbound list DOMAIN | inbound rm DOMAIN ID\n"
+    "  outbound add DOMAIN NAME --trunks T1,T2 [--position N] [--prefix P]\n"
+    "           [--min-len N] [--max-len N] [--roles R,...] [--groups G,...]\n"
+    "           [--office-hours] [--strip N] [--prepend DIGITS]\n"
+    "  outbound list DOMAIN | outbound rm DOMAIN NAME\n"
+    "  outbound move DOMAIN NAME POSITION\n"
+    "  limit set DOMAIN [--ext EXT | --group G] [--calls N --period S]\n"
+    "           [--max-concurrent N] [--window HH:MM-HH:MM]\n"
+    "  limit list DOMAIN | limit rm DOMAIN ID\n"
+    "  fraud set DOMAIN METRIC WINDOW_S WARNING CRITICAL [--ext EXT]\n"
+    "  fraud list DOMAIN | fraud rm DOMAIN ID\n"
+    "  suspend list [DOMAIN] [--all] | suspend lift EXT@DOMAIN\n"
+    "  cdr list [DOMAIN] [--user EXT] [--from UNIX_S] [--to UNIX_S]\n"
+    "           [--result R] [--limit N] [--offset N]\n"
     "  version\n"
     "\n"
     "--json prints the full response as JSON. --sip-password - reads the\n"
@@ -70,7 +103,8 @@ static const char usage_text[] =
     "subnet mask (\"41.202.0.0 255.255.0.0\", quoted or as two arguments).\n"
     "ip block refuses networks holding this server's addresses or the\n"
     "address of your SSH session. security show lists every KEY with its\n"
-    "default and range.\n";
+    "default and range. Trunk passwords are write-only (--password - reads\n"
+    "standard input); lists are comma-separated.\n";
 
 /* ------------------------------------------------------------------ */
 /* Parsed command line                                                  */
@@ -1103,6 +1137,16 @@ static int transport(const struct cli_env *env, const struct io *io,
     return 0;
 }
 
+int cli_run_request(const struct cli_env *env, FILE *out, FILE *err,
+                    json_t *req, const char *op, json_t **resp)
+{
+    struct io io = { .out = out, .err = err, .in = NULL };
+    *resp = NULL;
+    int rc = transport(env, &io, op, req, env->timeout_ms, resp);
+    json_decref(req);
+    return rc;
+}
+
 /*
  * "FILE:LINE: " when the error response blames entry N of an import
  * ("field":"users[N]..."), else "".
@@ -1232,7 +1276,12 @@ int cli_main(int argc, char **argv, const struct cli_env *env)
         fflush(io.out);
         return rc;
     }
-    bool known_word = false;
+    rc = cli_call_main(argc, argv, env, io.out, io.err, io.in);
+    if (rc != -ENOSYS) {
+        fflush(io.out);
+        return rc;
+    }
+    bool known_word = cli_call_word(word);
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
         if (strcmp(word, cmds[i].word) != 0) {
             continue;
@@ -1259,5 +1308,6 @@ int cli_main(int argc, char **argv, const struct cli_env *env)
             fprintf(io.err, "usage: sipwarden %s\n", cmds[i].synopsis);
         }
     }
+    cli_call_usage(word, io.err);
     return EXIT_USAGE;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* CLI internals: terminal-safe text, aligned tables and the shield
- * commands' printers. Never included outside src/cli/. */
+/* CLI internals: terminal-safe text, aligned tables, the shield
+ * commands' printers and the calls commands. Never included outside
+ * src/cli/. */
 #ifndef SW_CLI_CLI_INT_H
 #define SW_CLI_CLI_INT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -54,5 +56,28 @@ void cli_print_geo_rm(const json_t *resp, FILE *out);
 void cli_print_rate_add(const json_t *resp, FILE *out);
 void cli_print_rate_list(const json_t *resp, FILE *out);
 void cli_print_rate_rm(const json_t *resp, FILE *out);
+
+struct cli_env;
+
+/*
+ * Send 'req' (consumed: freed before returning, it may hold passwords) to
+ * the daemon's control socket or, when none answers, run it in-process.
+ * On 0, *resp is the response (owned by the caller); otherwise the exit
+ * code, after a message on 'err'.
+ */
+int cli_run_request(const struct cli_env *env, FILE *out, FILE *err,
+                    json_t *req, const char *op, json_t **resp);
+
+/*
+ * The calls commands (call_cmds.c). cli_call_main runs argv when it names
+ * one ("group add ...", "tenant profile set ...") and returns the exit
+ * code, else -ENOSYS without output. cli_call_word: is 'word' the first
+ * word of one. cli_call_usage: their synopses ('word' NULL: all, as usage
+ * lines).
+ */
+int cli_call_main(int argc, char **argv, const struct cli_env *env, FILE *out,
+                  FILE *err, FILE *in);
+bool cli_call_word(const char *word);
+void cli_call_usage(const char *word, FILE *err);
 
 #endif

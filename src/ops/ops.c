@@ -2,7 +2,8 @@
 /*
  * The operation dispatcher, response and request-member helpers, and the
  * tenant and registration operations. User operations live in user.c, the
- * shield's in security.c, iprule.c, ban.c, uarule.c, geo.c and rate.c.
+ * shield's in security.c, iprule.c, ban.c, uarule.c, geo.c and rate.c, the
+ * calls' in calls.c, trunk.c, rules.c and cdr.c.
  */
 #include "ops/ops.h"
 
@@ -450,6 +451,49 @@ static const struct {
     { "rate.add", ops_rate_add },
     { "rate.list", ops_rate_list },
     { "rate.rm", ops_rate_rm },
+    { "group.add", ops_group_add },
+    { "group.list", ops_group_list },
+    { "group.rm", ops_group_rm },
+    { "group.member.add", ops_group_member_add },
+    { "group.member.rm", ops_group_member_rm },
+    { "tenant.profile.set", ops_profile_set },
+    { "tenant.profile.show", ops_profile_show },
+    { "country.allow", ops_country_allow },
+    { "country.list", ops_country_list },
+    { "country.rm", ops_country_rm },
+    { "prefix.block", ops_prefix_block },
+    { "prefix.list", ops_prefix_list },
+    { "prefix.rm", ops_prefix_rm },
+    { "emergency.add", ops_emergency_add },
+    { "emergency.list", ops_emergency_list },
+    { "emergency.rm", ops_emergency_rm },
+    { "hours.set", ops_hours_set },
+    { "hours.list", ops_hours_list },
+    { "hours.rm", ops_hours_rm },
+    { "holiday.add", ops_holiday_add },
+    { "holiday.list", ops_holiday_list },
+    { "holiday.rm", ops_holiday_rm },
+    { "trunk.add", ops_trunk_add },
+    { "trunk.set", ops_trunk_set },
+    { "trunk.list", ops_trunk_list },
+    { "trunk.rm", ops_trunk_rm },
+    { "trunk.limit.set", ops_trunk_limit_set },
+    { "inbound.add", ops_inbound_add },
+    { "inbound.list", ops_inbound_list },
+    { "inbound.rm", ops_inbound_rm },
+    { "outbound.add", ops_outbound_add },
+    { "outbound.list", ops_outbound_list },
+    { "outbound.rm", ops_outbound_rm },
+    { "outbound.move", ops_outbound_move },
+    { "limit.set", ops_limit_set },
+    { "limit.list", ops_limit_list },
+    { "limit.rm", ops_limit_rm },
+    { "fraud.set", ops_fraud_set },
+    { "fraud.list", ops_fraud_list },
+    { "fraud.rm", ops_fraud_rm },
+    { "suspend.list", ops_suspend_list },
+    { "suspend.lift", ops_suspend_lift },
+    { "cdr.list", ops_cdr_list },
 };
 
 int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)

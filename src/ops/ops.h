@@ -78,6 +78,86 @@
  *               upper-cased, "*" for any)       -> rate_rule{}
  *   rate.list                             -> rate_rules[]
  *   rate.rm     net, method               -> net, method
+ *
+ * Calls (every "domain" names an existing tenant; ids come from the lists):
+ *   group.add   domain, name               -> group{}
+ *   group.list  domain                     -> groups[]
+ *   group.rm    domain, name               -> name
+ *   group.member.add | group.member.rm  domain, name, ext -> group{}
+ *   tenant.profile.set  domain, country_code ("33"), [national_prefix
+ *               (default "0")], [international_prefix (default "00")],
+ *               time_zone (IANA name present in /usr/share/zoneinfo);
+ *               country_code and time_zone may be left out once set
+ *                                          -> profile{}
+ *   tenant.profile.show domain             -> profile{}
+ *   country.allow  domain, country_code, [description] -> entry{}
+ *   prefix.block   domain, prefix (digits, country code first),
+ *                  [description]           -> entry{}
+ *   emergency.add  domain, number, [description] -> entry{}
+ *   holiday.add    domain, date (YYYY-MM-DD), [description] -> entry{}
+ *   country.list | prefix.list | emergency.list | holiday.list  domain
+ *               -> countries[] | prefixes[] | numbers[] | holidays[]
+ *   country.rm | prefix.rm | emergency.rm | holiday.rm  domain and the
+ *               value member (country_code, prefix, number, date)
+ *   hours.set   domain, day (sun..sat or 0..6), ranges (["08:00-12:00",
+ *               ...] or one comma-separated string; replaces the day)
+ *                                          -> hours[]
+ *   hours.list  domain                     -> hours[]
+ *   hours.rm    domain, day                -> day
+ *   trunk.add   name, kind (register | ip | accept_register), [host],
+ *               [port], [transport udp|tcp|tls], [username], [password],
+ *               [realm], [expires_s 60..86400], [networks (CIDR list)],
+ *               [max_calls (global, 0 unlimited)]   -> trunk{}
+ *               register needs host, username and password; ip needs
+ *               networks; accept_register needs username and password.
+ *   trunk.set   name, [new_name], any trunk.add member; password ""
+ *               removes it                 -> trunk{}
+ *   trunk.list                             -> trunks[]
+ *   trunk.rm    name (refused while an outbound rule uses it) -> name
+ *   trunk.limit.set  trunk, domain, max_calls (0 removes) -> trunk{}
+ *               The password is write-only: never in a response, and
+ *               dropped from the request given to after_change.
+ *   inbound.add  domain, did, ext, [trunk] -> inbound_rule{}
+ *   inbound.list domain                    -> inbound_rules[]
+ *   inbound.rm   domain, id                -> id
+ *   outbound.add domain, name, trunks (list, failover order), [position],
+ *               [prefix], [min_len], [max_len], [roles (list)], [groups
+ *               (list)], [office_hours_only], [strip], [prepend]
+ *                                          -> outbound_rule{}
+ *   outbound.list domain                   -> outbound_rules[] (in order)
+ *   outbound.rm  domain, name              -> name
+ *   outbound.move domain, name, position   -> outbound_rule{}
+ *   limit.set   domain, [ext | group], [calls + period_s],
+ *               [max_concurrent], [window "HH:MM-HH:MM"]; replaces the
+ *               limit of the same target and window -> limit{}
+ *   limit.list  domain                     -> limits[]
+ *   limit.rm    domain, id                 -> id
+ *   fraud.set   domain, [ext], metric (international | destinations |
+ *               after_hours), window_s, warning, critical -> fraud_rule{}
+ *   fraud.list  domain                     -> fraud_rules[]
+ *   fraud.rm    domain, id                 -> id
+ *   suspend.list [domain], [all:true (lifted ones too)] -> suspensions[]
+ *   suspend.lift user "ext@domain"         -> user
+ *   cdr.list    [domain], [user (caller or callee)], [from], [to] (unix
+ *               s, start time), [result answered | refused | failed |
+ *               cancelled], [limit 1..1000 (100)], [offset]
+ *                                          -> cdrs[] (newest first),
+ *                                             total, limit, offset
+ * Call objects: group {id, name, members[] (exts), created_at}; profile
+ * {domain, country_code, national_prefix, international_prefix,
+ * time_zone, updated_at}; entry {id, <value member>, description,
+ * created_at}; hours {id, weekday, day, start, end}; trunk {id, name,
+ * kind, host, port, transport, username, has_password, realm, expires_s,
+ * networks[], max_calls, tenant_limits[] of {domain, max_calls},
+ * created_at, updated_at}; inbound_rule {id, did, ext, trunk (null: any),
+ * created_at}; outbound_rule {id, name, position, prefix, min_len,
+ * max_len, roles[], groups[], office_hours_only, strip, prepend,
+ * trunks[], created_at}; limit {id, scope tenant|user|group, target,
+ * calls, period_s, max_concurrent, window {start, end} | null};
+ * fraud_rule {id, ext (null: tenant), metric, window_s, warning,
+ * critical}; suspension {id, user, since, reason, lifted_at | null}; cdr
+ * {id, caller, callee, dialed, class, country_code, rule, trunk, result,
+ * status, reason, start_ms, answer_ms, end_ms}.
  * A generated password (20 characters) appears in the response once, as
  * "sip_password"; it is not retrievable later.
  * Shield objects: ip_rule {id, net, action, description, created_at};

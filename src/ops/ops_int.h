@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ops/ops.h"
 #include "store/store.h"
@@ -91,5 +92,77 @@ int ops_ok_with(json_t **resp, const char *key, json_t *arr);
 /* Tell the after_change hook (request copied without any sip_password,
  * top-level or in the entries of a "users" array). */
 void ops_notify_change(struct ops_ctx *ctx, const char *op, const json_t *req);
+
+/* ---- calls (calls.c, trunk.c, rules.c, cdr.c) ---- */
+
+ops_handler_fn ops_group_add;
+ops_handler_fn ops_group_list;
+ops_handler_fn ops_group_rm;
+ops_handler_fn ops_group_member_add;
+ops_handler_fn ops_group_member_rm;
+ops_handler_fn ops_profile_set;
+ops_handler_fn ops_profile_show;
+ops_handler_fn ops_country_allow;
+ops_handler_fn ops_country_list;
+ops_handler_fn ops_country_rm;
+ops_handler_fn ops_prefix_block;
+ops_handler_fn ops_prefix_list;
+ops_handler_fn ops_prefix_rm;
+ops_handler_fn ops_emergency_add;
+ops_handler_fn ops_emergency_list;
+ops_handler_fn ops_emergency_rm;
+ops_handler_fn ops_hours_set;
+ops_handler_fn ops_hours_list;
+ops_handler_fn ops_hours_rm;
+ops_handler_fn ops_holiday_add;
+ops_handler_fn ops_holiday_list;
+ops_handler_fn ops_holiday_rm;
+ops_handler_fn ops_trunk_add;
+ops_handler_fn ops_trunk_set;
+ops_handler_fn ops_trunk_list;
+ops_handler_fn ops_trunk_rm;
+ops_handler_fn ops_trunk_limit_set;
+ops_handler_fn ops_inbound_add;
+ops_handler_fn ops_inbound_list;
+ops_handler_fn ops_inbound_rm;
+ops_handler_fn ops_outbound_add;
+ops_handler_fn ops_outbound_list;
+ops_handler_fn ops_outbound_rm;
+ops_handler_fn ops_outbound_move;
+ops_handler_fn ops_limit_set;
+ops_handler_fn ops_limit_list;
+ops_handler_fn ops_limit_rm;
+ops_handler_fn ops_fraud_set;
+ops_handler_fn ops_fraud_list;
+ops_handler_fn ops_fraud_rm;
+ops_handler_fn ops_suspend_list;
+ops_handler_fn ops_suspend_lift;
+ops_handler_fn ops_cdr_list;
+
+/*
+ * Unsigned integer member 'key' in [lo, hi] (a decimal string is accepted
+ * too). Absent: *present false when 'present' is given, else an error.
+ */
+int ops_get_uint(const json_t *req, const char *key, uint32_t lo, uint32_t hi,
+                 uint32_t *out, bool *present, json_t **resp);
+/*
+ * List member 'key': a JSON array of strings or one comma-separated
+ * string (blanks around items dropped). Up to 'cap' items of at most
+ * 'item_cap' - 1 bytes into items[i * item_cap]; *n gets the count (0 when
+ * absent).
+ */
+int ops_get_list(const json_t *req, const char *key, char *items,
+                 size_t item_cap, size_t cap, size_t *n, json_t **resp);
+/* The tenant named by the required member "domain". */
+int ops_domain_tenant(struct ops_ctx *ctx, const json_t *req,
+                      struct store_tenant *t, json_t **resp);
+/* The user 'ext' of the tenant; errors name 'field'. */
+int ops_user_lookup(struct ops_ctx *ctx, const struct store_tenant *t,
+                    const char *ext, const char *field, struct store_user *u,
+                    json_t **resp);
+/* Minutes after midnight of "HH:MM" (00:00..24:00); -1 when malformed. */
+int ops_parse_hhmm(const char *s);
+/* "HH:MM" of 0..1440 minutes into buf (6 bytes). */
+void ops_fmt_hhmm(uint32_t min, char buf[6]);
 
 #endif

@@ -11,7 +11,11 @@
 #include "base/check.h"
 #include "store/store_int.h"
 
-static const char *const migrations[] = {
+/*
+ * Each version is one or more SQL texts run in order (no literal may pass
+ * the 4095 bytes C17 guarantees), NULL-terminated.
+ */
+static const char *const v1[] = {
     /* v1: tenants, users, SIP password history, bindings. */
     "CREATE TABLE tenants ("
     "  id INTEGER PRIMARY KEY,"
@@ -80,7 +84,10 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX bindings_expires ON bindings(expires_at);"
     "CREATE INDEX bindings_tenant ON bindings(tenant_id);",
+    NULL,
+};
 
+static const char *const v2[] = {
     /* v2: the shield's settings, IP / User-Agent / country / rate rules
      * and its active bans. */
     "CREATE TABLE settings ("
@@ -130,7 +137,205 @@ static const char *const migrations[] = {
     "  user_agent TEXT"
     ");"
     "CREATE INDEX bans_expires ON bans(expires_at);",
+    NULL,
 };
+
+static const char *const v3[] = {
+    /* v3: calls. Groups, the tenants' country profiles, number lists and
+     * office hours, trunks (passwords sealed), inbound and outbound rules,
+     * call limits, fraud thresholds, suspensions and CDRs. IF NOT EXISTS
+     * lets a database whose version was wound back by hand (tests do) move
+     * forward again. */
+    "CREATE TABLE IF NOT EXISTS groups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS group_members ("
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (group_id, user_id)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS group_members_user ON group_members(user_id);"
+    "CREATE TABLE IF NOT EXISTS tenant_profiles ("
+    "  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  country_code TEXT NOT NULL,"
+    "  national_prefix TEXT NOT NULL,"
+    "  intl_prefix TEXT NOT NULL,"
+    "  time_zone TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS allowed_countries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  value TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, value)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS disallowed_prefixes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  value TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, value)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS emergency_numbers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  value TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, value)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS holidays ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  value TEXT NOT NULL,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, value)"
+    ");",
+    "CREATE TABLE IF NOT EXISTS office_hours ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),"
+    "  start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1439),"
+    "  end_min INTEGER NOT NULL CHECK (end_min BETWEEN 1 AND 1440),"
+    "  CHECK (start_min < end_min)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS office_hours_tenant ON office_hours(tenant_id, "
+    "weekday);"
+    "CREATE TABLE IF NOT EXISTS trunks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL COLLATE NOCASE UNIQUE"
+    "    CHECK (length(name) BETWEEN 1 AND 64),"
+    "  kind TEXT NOT NULL"
+    "    CHECK (kind IN ('register', 'ip', 'accept_register')),"
+    "  host TEXT NOT NULL DEFAULT '',"
+    "  port INTEGER NOT NULL DEFAULT 0 CHECK (port BETWEEN 0 AND 65535),"
+    "  transport TEXT NOT NULL DEFAULT 'udp'"
+    "    CHECK (transport IN ('udp', 'tcp', 'tls')),"
+    "  username TEXT NOT NULL DEFAULT '',"
+    "  password_enc BLOB,"
+    "  realm TEXT NOT NULL DEFAULT '',"
+    "  expires_s INTEGER NOT NULL DEFAULT 3600,"
+    "  networks TEXT NOT NULL DEFAULT '',"
+    "  max_calls INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE IF NOT EXISTS trunk_tenant_limits ("
+    "  trunk_id INTEGER NOT NULL REFERENCES trunks(id) ON DELETE CASCADE,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  max_calls INTEGER NOT NULL CHECK (max_calls >= 1),"
+    "  PRIMARY KEY (trunk_id, tenant_id)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS inbound_rules ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  trunk_id INTEGER REFERENCES trunks(id) ON DELETE CASCADE,"
+    "  did TEXT NOT NULL,"
+    "  ext TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS inbound_rules_key"
+    "  ON inbound_rules(tenant_id, coalesce(trunk_id, 0), did);",
+    "CREATE TABLE IF NOT EXISTS outbound_rules ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL COLLATE NOCASE,"
+    "  position INTEGER NOT NULL,"
+    "  prefix TEXT NOT NULL DEFAULT '',"
+    "  min_len INTEGER NOT NULL DEFAULT 0,"
+    "  max_len INTEGER NOT NULL DEFAULT 0,"
+    "  roles INTEGER NOT NULL DEFAULT 0,"
+    "  office_hours_only INTEGER NOT NULL DEFAULT 0,"
+    "  strip INTEGER NOT NULL DEFAULT 0,"
+    "  prepend TEXT NOT NULL DEFAULT '',"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (tenant_id, name)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS outbound_rules_pos ON "
+    "outbound_rules(tenant_id, position);"
+    "CREATE TABLE IF NOT EXISTS outbound_rule_groups ("
+    "  rule_id INTEGER NOT NULL REFERENCES outbound_rules(id)"
+    "    ON DELETE CASCADE,"
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (rule_id, group_id)"
+    ");"
+    "CREATE TABLE IF NOT EXISTS outbound_rule_trunks ("
+    "  rule_id INTEGER NOT NULL REFERENCES outbound_rules(id)"
+    "    ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  trunk_id INTEGER NOT NULL REFERENCES trunks(id),"
+    "  PRIMARY KEY (rule_id, position),"
+    "  UNIQUE (rule_id, trunk_id)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS outbound_rule_trunks_trunk"
+    "  ON outbound_rule_trunks(trunk_id);"
+    "CREATE TABLE IF NOT EXISTS call_limits ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  scope TEXT NOT NULL CHECK (scope IN ('tenant', 'user', 'group')),"
+    "  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,"
+    "  group_id INTEGER REFERENCES groups(id) ON DELETE CASCADE,"
+    "  calls INTEGER NOT NULL DEFAULT 0,"
+    "  period_s INTEGER NOT NULL DEFAULT 0,"
+    "  max_concurrent INTEGER NOT NULL DEFAULT 0,"
+    "  start_min INTEGER,"
+    "  end_min INTEGER"
+    ");"
+    "CREATE INDEX IF NOT EXISTS call_limits_tenant ON call_limits(tenant_id);",
+    "CREATE TABLE IF NOT EXISTS fraud_rules ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  user_id INTEGER REFERENCES users(id) ON DELETE CASCADE,"
+    "  metric TEXT NOT NULL"
+    "    CHECK (metric IN ('international', 'destinations', 'after_hours')),"
+    "  window_s INTEGER NOT NULL,"
+    "  warning INTEGER NOT NULL,"
+    "  critical INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX IF NOT EXISTS fraud_rules_key"
+    "  ON fraud_rules(tenant_id, coalesce(user_id, 0), metric);"
+    "CREATE TABLE IF NOT EXISTS suspensions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  since INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  lifted_at INTEGER"
+    ");"
+    "CREATE INDEX IF NOT EXISTS suspensions_user ON suspensions(user_id);"
+    "CREATE TABLE IF NOT EXISTS cdrs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  tenant_id INTEGER,"
+    "  caller TEXT NOT NULL DEFAULT '',"
+    "  callee TEXT NOT NULL DEFAULT '',"
+    "  dialed TEXT NOT NULL DEFAULT '',"
+    "  class TEXT NOT NULL DEFAULT '',"
+    "  country_code TEXT NOT NULL DEFAULT '',"
+    "  rule TEXT NOT NULL DEFAULT '',"
+    "  trunk TEXT NOT NULL DEFAULT '',"
+    "  result TEXT NOT NULL"
+    "    CHECK (result IN ('answered', 'refused', 'failed', 'cancelled')),"
+    "  status INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  start_ms INTEGER NOT NULL,"
+    "  answer_ms INTEGER NOT NULL DEFAULT 0,"
+    "  end_ms INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX IF NOT EXISTS cdrs_start ON cdrs(start_ms);"
+    "CREATE INDEX IF NOT EXISTS cdrs_tenant_start ON cdrs(tenant_id, "
+    "start_ms);",
+    NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3 };
 
 int store_schema_version(void)
 {
@@ -172,9 +377,11 @@ static int apply_one(struct store *st, int idx, char *err, size_t err_cap)
                    ? 0
                    : -EIO;
     }
-    rc = sqlite3_exec(st->db, migrations[idx], NULL, NULL, &emsg);
-    if (rc != SQLITE_OK) {
-        goto fail_tx;
+    for (const char *const *part = migrations[idx]; *part; part++) {
+        rc = sqlite3_exec(st->db, *part, NULL, NULL, &emsg);
+        if (rc != SQLITE_OK) {
+            goto fail_tx;
+        }
     }
     snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", idx + 1);
     rc = sqlite3_exec(st->db, bump, NULL, NULL, &emsg);

@@ -2,7 +2,8 @@
 /*
  * The SQLite store: schema and migrations, secrets at rest, tenants, users
  * (SIP credentials as encrypted digest HA1s, never the password),
- * registration bindings and the shield's settings, rules and bans. A handle is
+ * registration bindings, the shield's settings, rules and bans, and the
+ * configuration and records of calls (trunks, rules, limits, CDRs). A handle is
  * one connection and belongs to one thread; open one per thread. Decisions
  * about what is allowed (password policy, roles, limits) belong to the callers;
  * the store only refuses what would corrupt it (bad syntax, duplicates,
@@ -504,5 +505,499 @@ int store_ban_list(struct store *st, int64_t now, store_ban_fn *cb, void *ud);
 
 /* Delete bans with expires_at <= now; *n_removed if not NULL. 0 or -EIO. */
 int store_ban_purge_expired(struct store *st, int64_t now, uint32_t *n_removed);
+
+/* ------------------------------------------------------------------ */
+/* Calls: groups, country profile, number lists, office hours, trunks,  */
+/* inbound and outbound rules, limits, fraud, suspensions, CDRs         */
+/* (calls.c)                                                            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * As for the shield, the store checks syntax, lengths and enumerations so
+ * nothing it returns overflows its structs; what a rule means (matching,
+ * time zones, whether a network parses) is the callers' (route/, limits/,
+ * ops/). Walk callbacks get structs valid for the call only; a non-zero
+ * return stops the walk and is returned; callbacks must not call the store
+ * on the same handle. Text is copied in and out.
+ */
+#define STORE_GROUP_MAX       64 /* group name */
+#define STORE_NUMBER_MAX      32 /* dialled digits, prefixes, DIDs */
+#define STORE_PATTERN_MAX     64 /* inbound DID pattern */
+#define STORE_TZ_MAX          64 /* IANA time zone name */
+#define STORE_TRUNK_NAME_MAX  64
+#define STORE_HOST_MAX        253
+#define STORE_TRUNK_USER_MAX  128
+#define STORE_TRUNK_PW_MAX    128
+#define STORE_NETS_MAX        1023 /* comma-joined normalised networks */
+#define STORE_RULE_NAME_MAX   64
+#define STORE_RULE_GROUPS_MAX 16 /* groups named by one outbound rule */
+#define STORE_RULE_TRUNKS_MAX 8  /* trunks of one outbound rule */
+#define STORE_REASON_MAX      255
+#define STORE_CDR_CLASS_MAX   15
+
+/* ---- groups ---- */
+
+struct store_group {
+    int64_t id;
+    int64_t tenant_id;
+    char name[STORE_GROUP_MAX + 1]; /* unique per tenant, case-insensitive */
+    uint32_t n_members;
+    int64_t created_at; /* unix s */
+};
+
+/*
+ * Add group 'name' (1..64 of [A-Za-z0-9._-], starting with a letter or
+ * digit) to a tenant. Returns 0 (id in *id if not NULL), -EINVAL, -ENOENT
+ * (no tenant), -EEXIST or -EIO.
+ */
+int store_group_add(struct store *st, int64_t tenant_id, const char *name,
+                    int64_t now, int64_t *id);
+/* Find by name (case-insensitive). Returns 0, -ENOENT or -EIO. */
+int store_group_find(struct store *st, int64_t tenant_id, const char *name,
+                     struct store_group *out);
+/* Remove a group with its memberships. Returns 0, -ENOENT or -EIO. */
+int store_group_rm(struct store *st, int64_t tenant_id, const char *name);
+
+typedef int store_group_fn(void *ud, const struct store_group *g);
+/* Groups of a tenant ordered by name. */
+int store_group_list(struct store *st, int64_t tenant_id, store_group_fn *cb,
+                     void *ud);
+
+/*
+ * Add / remove user 'user_id' to / from group 'group_id' (both of the same
+ * tenant). Returns 0, -EINVAL (other tenant), -ENOENT (no such group, user
+ * or membership), -EEXIST (already a member) or -EIO.
+ */
+int store_group_member_add(struct store *st, int64_t group_id, int64_t user_id);
+int store_group_member_rm(struct store *st, int64_t group_id, int64_t user_id);
+
+typedef int store_member_fn(void *ud, int64_t user_id, const char *ext);
+/* Members of a group ordered by extension. */
+int store_group_member_list(struct store *st, int64_t group_id,
+                            store_member_fn *cb, void *ud);
+
+/* ---- country profile ---- */
+
+struct store_tenant_profile {
+    char country_code[4];             /* "33": 1..3 digits, no leading 0 */
+    char national_prefix[5];          /* "0": 0..4 digits */
+    char intl_prefix[5];              /* "00": 1..4 digits */
+    char time_zone[STORE_TZ_MAX + 1]; /* "Europe/Paris" */
+    int64_t updated_at;               /* unix s, output only */
+};
+
+/*
+ * Set (insert or replace) the profile of a tenant. The time zone must be
+ * 1..64 of [A-Za-z0-9/_+-] without "..", a leading '/' or "//": whether
+ * it exists is the caller's check. Returns 0, -EINVAL, -ENOENT or -EIO.
+ */
+int store_profile_set(struct store *st, int64_t tenant_id,
+                      const struct store_tenant_profile *p, int64_t now);
+/* The profile of a tenant. Returns 0, -ENOENT (none set) or -EIO. */
+int store_profile_get(struct store *st, int64_t tenant_id,
+                      struct store_tenant_profile *out);
+
+/* ---- per-tenant number lists ---- */
+
+enum store_list_kind {
+    STORE_LIST_COUNTRY = 0,   /* allowed country codes: 1..3 digits */
+    STORE_LIST_PREFIX = 1,    /* disallowed prefixes: 1..32 digits */
+    STORE_LIST_EMERGENCY = 2, /* emergency numbers: 1..32 of [0-9*#+] */
+    STORE_LIST_HOLIDAY = 3,   /* holidays: a valid date YYYY-MM-DD */
+};
+#define STORE_LIST_KINDS 4
+
+struct store_list_item {
+    int64_t id;
+    int64_t tenant_id;
+    char value[STORE_NUMBER_MAX + 1];
+    char descr[STORE_DESCR_MAX + 1]; /* operator's note, may be empty */
+    int64_t created_at;              /* unix s */
+};
+
+/*
+ * Add 'value' (syntax per kind, above) to a tenant's list; 'descr' may be
+ * NULL. Returns 0 (id in *id if not NULL), -EINVAL (naming the value),
+ * -ENOENT (no tenant), -EEXIST or -EIO.
+ */
+int store_list_add(struct store *st, enum store_list_kind kind,
+                   int64_t tenant_id, const char *value, const char *descr,
+                   int64_t now, int64_t *id);
+/* Remove 'value' (exact). Returns 0, -ENOENT or -EIO. */
+int store_list_rm(struct store *st, enum store_list_kind kind,
+                  int64_t tenant_id, const char *value);
+
+typedef int store_list_fn(void *ud, const struct store_list_item *it);
+/* The list of a tenant ordered by value. */
+int store_list_walk(struct store *st, enum store_list_kind kind,
+                    int64_t tenant_id, store_list_fn *cb, void *ud);
+/* "country code", "disallowed prefix", "emergency number", "holiday". */
+const char *store_list_kind_name(enum store_list_kind kind);
+
+/* ---- office hours ---- */
+
+struct store_hours {
+    int64_t id;
+    int64_t tenant_id;
+    uint32_t weekday;   /* 0 Sunday .. 6 Saturday */
+    uint32_t start_min; /* minutes after local midnight, 0..1439 */
+    uint32_t end_min;   /* exclusive, start_min+1..1440 */
+};
+
+/*
+ * Replace the office hours of one weekday of a tenant with 'n' ranges
+ * (n 0 closes the day; ranges must not overlap; at most 8). Only
+ * weekday, start_min and end_min of 'ranges' are read. Returns 0, -EINVAL,
+ * -ENOENT (no tenant) or -EIO.
+ */
+int store_hours_set(struct store *st, int64_t tenant_id, uint32_t weekday,
+                    const struct store_hours *ranges, size_t n);
+/* Remove the hours of one weekday. Returns 0, -ENOENT (none) or -EIO. */
+int store_hours_rm(struct store *st, int64_t tenant_id, uint32_t weekday);
+
+typedef int store_hours_fn(void *ud, const struct store_hours *h);
+/* Ranges of a tenant ordered by weekday, start. */
+int store_hours_list(struct store *st, int64_t tenant_id, store_hours_fn *cb,
+                     void *ud);
+
+/* ---- trunks ---- */
+
+enum store_trunk_kind {
+    STORE_TRUNK_REGISTER = 0,        /* we register to the provider */
+    STORE_TRUNK_IP = 1,              /* trusted provider networks */
+    STORE_TRUNK_ACCEPT_REGISTER = 2, /* a gateway registers to us */
+};
+
+/* "register", "ip", "accept_register"; "unknown" otherwise. */
+const char *store_trunk_kind_name(enum store_trunk_kind kind);
+int store_trunk_kind_parse(const char *s, enum store_trunk_kind *out);
+
+/*
+ * A trunk. The password is never part of it: it is given separately on
+ * write, stored sealed with the secret key, and read only through
+ * store_trunk_password.
+ */
+struct store_trunk {
+    int64_t id;                          /* output only */
+    char name[STORE_TRUNK_NAME_MAX + 1]; /* unique, case-insensitive */
+    enum store_trunk_kind kind;
+    char host[STORE_HOST_MAX + 1];           /* provider host, may be "" */
+    uint32_t port;                           /* 0: transport default */
+    char transport[4];                       /* "udp" | "tcp" | "tls" */
+    char username[STORE_TRUNK_USER_MAX + 1]; /* digest user, may be "" */
+    char realm[STORE_HOST_MAX + 1];          /* "" : any */
+    uint32_t expires_s;                      /* register expiry, 60..86400 */
+    char networks[STORE_NETS_MAX + 1];       /* "a/n,b/m" (ip trunks) */
+    uint32_t max_calls;                      /* global, 0 = unlimited */
+    bool has_password;                       /* output only */
+    int64_t created_at;                      /* unix s, output only */
+    int64_t updated_at;                      /* unix s, output only */
+};
+
+/*
+ * Add a trunk. Name: 1..64 of [A-Za-z0-9._-]; host: 0..253 bytes of
+ * [A-Za-z0-9.:_-] (names and addresses); port 0..65535; transport one of
+ * udp, tcp, tls ("" means udp); username, realm: no controls; networks:
+ * 0..1023 of [0-9A-Fa-f.:/,]; expires_s 0 means 3600. 'password' (NULL or
+ * "": none; at most 128 bytes) is sealed. Returns 0 (id in *id if not
+ * NULL), -EINVAL, -EEXIST or -EIO.
+ */
+int store_trunk_add(struct store *st, const struct store_trunk *t,
+                    const char *password, int64_t now, int64_t *id);
+/*
+ * Replace every field of trunk 'id' by those of 't' (t->id is ignored);
+ * 'password' NULL keeps the stored one, "" removes it, else replaces it.
+ * Returns 0, -EINVAL, -ENOENT, -EEXIST (new name taken) or -EIO.
+ */
+int store_trunk_set(struct store *st, int64_t id, const struct store_trunk *t,
+                    const char *password, int64_t now);
+/* Find by name (case-insensitive). Returns 0, -ENOENT or -EIO. */
+int store_trunk_find(struct store *st, const char *name,
+                     struct store_trunk *out);
+/*
+ * Remove a trunk with its tenant limits and the inbound rules bound to
+ * it. Refused with -EBUSY while an outbound rule uses it (the message
+ * names the rule). Returns 0, -ENOENT, -EBUSY or -EIO.
+ */
+int store_trunk_rm(struct store *st, const char *name);
+
+typedef int store_trunk_fn(void *ud, const struct store_trunk *t);
+/* Every trunk ordered by name. */
+int store_trunk_list(struct store *st, store_trunk_fn *cb, void *ud);
+
+/*
+ * The decrypted password of trunk 'id' into buf (cap bytes, terminated).
+ * For the trunk registration client only; the caller wipes buf. Returns
+ * 0 ("" when none), -ENOENT, -ENOSPC, -EBADMSG (wrong key or tampering) or
+ * -EIO.
+ */
+int store_trunk_password(struct store *st, int64_t id, char *buf, size_t cap);
+
+/*
+ * Per-tenant call limit on a trunk: 'max_calls' concurrent calls of the
+ * tenant on it; 0 removes the limit. Returns 0, -ENOENT (no trunk or
+ * tenant; also removing a limit that is not set) or -EIO.
+ */
+int store_trunk_limit_set(struct store *st, int64_t trunk_id, int64_t tenant_id,
+                          uint32_t max_calls);
+
+struct store_trunk_limit {
+    int64_t trunk_id;
+    int64_t tenant_id;
+    char trunk[STORE_TRUNK_NAME_MAX + 1];
+    char domain[STORE_DOMAIN_MAX + 1];
+    uint32_t max_calls;
+};
+
+typedef int store_trunk_limit_fn(void *ud, const struct store_trunk_limit *l);
+/* Limits of one trunk (trunk_id > 0) or of all, ordered by trunk, domain. */
+int store_trunk_limit_list(struct store *st, int64_t trunk_id,
+                           store_trunk_limit_fn *cb, void *ud);
+
+/* ---- inbound rules ---- */
+
+struct store_inbound_rule {
+    int64_t id; /* output only */
+    int64_t tenant_id;
+    int64_t trunk_id;                     /* 0: from any trunk */
+    char trunk[STORE_TRUNK_NAME_MAX + 1]; /* output only, "" for any */
+    char did[STORE_PATTERN_MAX + 1];      /* exact DID or pattern */
+    char ext[STORE_EXT_MAX + 1];          /* target extension */
+    int64_t created_at;                   /* unix s, output only */
+};
+
+/*
+ * Add an inbound rule. did: 1..64 of [0-9A-Za-z+*#.!_[]-] (matching is
+ * route/'s); ext: extension syntax. Returns 0 (id in *id if not NULL),
+ * -EINVAL, -ENOENT (no tenant or trunk), -EEXIST (same tenant, trunk and
+ * DID) or -EIO.
+ */
+int store_inbound_add(struct store *st, const struct store_inbound_rule *r,
+                      int64_t now, int64_t *id);
+/* Remove rule 'id' of the tenant. Returns 0, -ENOENT or -EIO. */
+int store_inbound_rm(struct store *st, int64_t tenant_id, int64_t id);
+
+typedef int store_inbound_fn(void *ud, const struct store_inbound_rule *r);
+/* Rules of a tenant (tenant_id 0: every tenant) ordered by tenant, id. */
+int store_inbound_list(struct store *st, int64_t tenant_id,
+                       store_inbound_fn *cb, void *ud);
+
+/* ---- outbound rules ---- */
+
+struct store_outbound_rule {
+    int64_t id; /* output only */
+    int64_t tenant_id;
+    char name[STORE_RULE_NAME_MAX + 1]; /* unique per tenant */
+    uint32_t position;                  /* 1..n, first match wins; 0 on
+                                           add: last */
+    char prefix[STORE_NUMBER_MAX + 1];  /* dialled prefix, "" any */
+    uint32_t min_len;                   /* dialled length, 0 none */
+    uint32_t max_len;                   /* 0 none */
+    uint32_t roles; /* bit (1 << enum store_role); 0: any role */
+    int64_t group_ids[STORE_RULE_GROUPS_MAX]; /* callers' groups; none: any */
+    char groups[STORE_RULE_GROUPS_MAX][STORE_GROUP_MAX + 1]; /* output */
+    uint32_t n_groups;
+    bool office_hours_only;             /* outside hours the rule is absent */
+    uint32_t strip;                     /* leading digits removed, 0..32 */
+    char prepend[STORE_NUMBER_MAX + 1]; /* then prepended */
+    int64_t trunk_ids[STORE_RULE_TRUNKS_MAX]; /* in failover order */
+    char trunks[STORE_RULE_TRUNKS_MAX][STORE_TRUNK_NAME_MAX + 1]; /* output */
+    uint32_t n_trunks;  /* 1..STORE_RULE_TRUNKS_MAX */
+    int64_t created_at; /* unix s, output only */
+};
+
+/*
+ * Add an outbound rule at r->position (0 or past the end: last; the rules
+ * at and after it move down one). name: 1..64 of [A-Za-z0-9._-]; prefix
+ * and prepend: 0..32 of [0-9+*#]; min_len <= max_len when both set
+ * (lengths up to 32); groups of the same tenant; trunks existing, 1..8,
+ * no repeats. Returns 0 (id in *id if not NULL), -EINVAL, -ENOENT (no
+ * tenant, group or trunk), -EEXIST (name taken) or -EIO.
+ */
+int store_outbound_add(struct store *st, const struct store_outbound_rule *r,
+                       int64_t now, int64_t *id);
+/* Remove rule 'id' of the tenant, closing the gap. 0, -ENOENT or -EIO. */
+int store_outbound_rm(struct store *st, int64_t tenant_id, int64_t id);
+/*
+ * Move rule 'id' to 'position' (1-based; past the end: last). Returns 0,
+ * -EINVAL (position 0), -ENOENT or -EIO.
+ */
+int store_outbound_move(struct store *st, int64_t tenant_id, int64_t id,
+                        uint32_t position);
+/* Find rule by name (case-insensitive). Returns 0, -ENOENT or -EIO. */
+int store_outbound_find(struct store *st, int64_t tenant_id, const char *name,
+                        struct store_outbound_rule *out);
+
+typedef int store_outbound_fn(void *ud, const struct store_outbound_rule *r);
+/* Rules of a tenant ordered by position. */
+int store_outbound_list(struct store *st, int64_t tenant_id,
+                        store_outbound_fn *cb, void *ud);
+
+/* ---- call limits ---- */
+
+enum store_limit_scope {
+    STORE_LIMIT_TENANT = 0, /* the tenant's default for every extension */
+    STORE_LIMIT_USER = 1,
+    STORE_LIMIT_GROUP = 2,
+};
+
+const char *store_limit_scope_name(enum store_limit_scope s);
+
+struct store_call_limit {
+    int64_t id; /* output only */
+    int64_t tenant_id;
+    enum store_limit_scope scope;
+    int64_t target_id;                /* user or group id; 0 for tenant */
+    char target[STORE_GROUP_MAX + 1]; /* output: ext or group name */
+    uint32_t calls;                   /* per period_s; 0: no rate limit */
+    uint32_t period_s;                /* 1..86400 when calls > 0 */
+    uint32_t max_concurrent;          /* per extension; 0: not limited */
+    bool has_window;                  /* applies only inside the window */
+    uint32_t start_min;               /* local minutes, 0..1439 */
+    uint32_t end_min;                 /* 1..1440; < start wraps midnight */
+};
+
+/*
+ * Insert or replace the limit with the same (tenant, scope, target,
+ * window). calls and max_concurrent must not both be 0. Returns 0 (id in
+ * *id if not NULL), -EINVAL, -ENOENT (no tenant, user or group) or -EIO.
+ */
+int store_limit_set(struct store *st, const struct store_call_limit *l,
+                    int64_t *id);
+/* Remove limit 'id' of the tenant. Returns 0, -ENOENT or -EIO. */
+int store_limit_rm(struct store *st, int64_t tenant_id, int64_t id);
+
+typedef int store_limit_fn(void *ud, const struct store_call_limit *l);
+/* Limits of a tenant ordered by scope, target, window start. */
+int store_limit_list(struct store *st, int64_t tenant_id, store_limit_fn *cb,
+                     void *ud);
+
+/* ---- fraud thresholds ---- */
+
+enum store_fraud_metric {
+    STORE_FRAUD_INTERNATIONAL = 0, /* international calls */
+    STORE_FRAUD_DESTINATIONS = 1,  /* distinct destinations */
+    STORE_FRAUD_AFTER_HOURS = 2,   /* calls outside office hours */
+};
+
+const char *store_fraud_metric_name(enum store_fraud_metric m);
+int store_fraud_metric_parse(const char *s, enum store_fraud_metric *out);
+
+struct store_fraud_rule {
+    int64_t id; /* output only */
+    int64_t tenant_id;
+    int64_t user_id;             /* 0: the tenant as a whole */
+    char ext[STORE_EXT_MAX + 1]; /* output only, "" for the tenant */
+    enum store_fraud_metric metric;
+    uint32_t window_s; /* 1..30 days */
+    uint32_t warning;  /* 1.. */
+    uint32_t critical; /* >= warning */
+};
+
+/*
+ * Insert or replace the thresholds of (tenant, user, metric). Returns 0
+ * (id in *id if not NULL), -EINVAL, -ENOENT or -EIO.
+ */
+int store_fraud_set(struct store *st, const struct store_fraud_rule *f,
+                    int64_t *id);
+/* Remove rule 'id' of the tenant. Returns 0, -ENOENT or -EIO. */
+int store_fraud_rm(struct store *st, int64_t tenant_id, int64_t id);
+
+typedef int store_fraud_fn(void *ud, const struct store_fraud_rule *f);
+/* Rules of a tenant ordered by user (tenant-wide first), metric. */
+int store_fraud_list(struct store *st, int64_t tenant_id, store_fraud_fn *cb,
+                     void *ud);
+
+/* ---- suspensions ---- */
+
+struct store_suspension {
+    int64_t id;
+    int64_t tenant_id;
+    int64_t user_id;
+    char ext[STORE_EXT_MAX + 1];       /* output only */
+    char domain[STORE_DOMAIN_MAX + 1]; /* output only */
+    int64_t since;                     /* unix s */
+    char reason[STORE_REASON_MAX + 1];
+    int64_t lifted_at; /* 0 while active */
+};
+
+/*
+ * Record that user 'user_id' was suspended at 'since' for 'reason' (0..255
+ * bytes, no controls). A user has at most one active suspension: an
+ * active one is kept and 0 returned. Returns 0 (id in *id if not NULL),
+ * -EINVAL, -ENOENT or -EIO.
+ */
+int store_suspension_add(struct store *st, int64_t user_id, int64_t since,
+                         const char *reason, int64_t *id);
+/* Lift the active suspension of a user. Returns 0, -ENOENT (none) or -EIO. */
+int store_suspension_lift(struct store *st, int64_t user_id, int64_t now);
+
+typedef int store_suspension_fn(void *ud, const struct store_suspension *s);
+/*
+ * Suspensions of a tenant (tenant_id 0: all) ordered by since; with
+ * 'active_only' only those not lifted.
+ */
+int store_suspension_list(struct store *st, int64_t tenant_id, bool active_only,
+                          store_suspension_fn *cb, void *ud);
+
+/* ---- call detail records ---- */
+
+enum store_cdr_result {
+    STORE_CDR_ANSWERED = 0,
+    STORE_CDR_REFUSED = 1,
+    STORE_CDR_FAILED = 2,
+    STORE_CDR_CANCELLED = 3,
+};
+
+const char *store_cdr_result_name(enum store_cdr_result r);
+int store_cdr_result_parse(const char *s, enum store_cdr_result *out);
+
+struct store_cdr {
+    int64_t id;                           /* output only */
+    int64_t tenant_id;                    /* 0: none (inbound unmatched) */
+    char caller[STORE_PATTERN_MAX + 1];   /* ext or remote number */
+    char callee[STORE_PATTERN_MAX + 1];   /* ext or number after rules */
+    char dialed[STORE_PATTERN_MAX + 1];   /* as dialled */
+    char class_[STORE_CDR_CLASS_MAX + 1]; /* internal, national, ... */
+    char country_code[4];                 /* destination's, may be "" */
+    char rule[STORE_RULE_NAME_MAX + 1];   /* outbound/inbound rule, "" */
+    char trunk[STORE_TRUNK_NAME_MAX + 1]; /* "" when none */
+    enum store_cdr_result result;
+    uint32_t status;                   /* final SIP status, 0 none */
+    char reason[STORE_REASON_MAX + 1]; /* refusal reason, "" */
+    int64_t start_ms;                  /* unix ms, INVITE received */
+    int64_t answer_ms;                 /* 0 unanswered */
+    int64_t end_ms;                    /* 0 not ended */
+};
+
+/*
+ * Append a record. Text fields must be terminated within their arrays and
+ * free of controls (wire text: truncate and escape first). Returns 0 (id
+ * in *id if not NULL), -EINVAL or -EIO. Cheap enough for the write-behind
+ * batch of the proxy (use store_begin .. store_commit around many).
+ */
+int store_cdr_add(struct store *st, const struct store_cdr *c, int64_t *id);
+
+/* Filter and page of store_cdr_list; zero / NULL members do not filter. */
+struct store_cdr_query {
+    int64_t tenant_id;
+    const char *user; /* caller or callee equal to this */
+    int64_t from_ms;  /* start_ms >= from_ms */
+    int64_t to_ms;    /* start_ms < to_ms (0: no bound) */
+    int result;       /* enum store_cdr_result, or -1 any */
+    uint32_t limit;   /* rows, 1..1000 (0 means 100) */
+    uint32_t offset;  /* rows skipped */
+};
+
+typedef int store_cdr_fn(void *ud, const struct store_cdr *c);
+/*
+ * Records matching 'q', newest first (start_ms, then id, descending).
+ * *total (if not NULL) gets the number matching before paging. Returns 0,
+ * -EINVAL (limit over 1000) or -EIO.
+ */
+int store_cdr_list(struct store *st, const struct store_cdr_query *q,
+                   store_cdr_fn *cb, void *ud, uint64_t *total);
+/* Delete records with start_ms < before_ms; *n_removed if not NULL. */
+int store_cdr_purge(struct store *st, int64_t before_ms, uint32_t *n_removed);
 
 #endif
