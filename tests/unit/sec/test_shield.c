@@ -212,6 +212,62 @@ static void test_v6_offenders_escalate_to_64(void **state)
     assert_int_equal(packet(f, &other, T0 + 20, &p), SEC_DROP_NONE);
 }
 
+/* sipXcom-style rate rules: REGISTER 3 per minute, burst 3, for a home
+ * user range; other methods and other networks are not limited, and
+ * enough refusals ban. */
+static void test_method_rate_rules(void **state)
+{
+    struct fx *f = *state;
+    f->set.det.method_refused_ban = 5;
+    struct sec_shield_rate rate;
+    memset(&rate, 0, sizeof(rate));
+    assert_int_equal(
+        sec_net_parse(SV_LIT("198.51.100.0/24"), 0, &rate.net, NULL, NULL, 0),
+        0);
+    snprintf(rate.method, sizeof(rate.method), "REGISTER");
+    rate.rate = 3;
+    rate.period_s = 60;
+    rate.burst = 3;
+    const struct sec_shield_input in = { .set = &f->set,
+                                         .rates = &rate,
+                                         .n_rates = 1 };
+    assert_int_equal(sec_shield_configure(f->sh, &in, T0, NULL, 0, NULL, 0), 0);
+    struct net_addr home = test_v4(0xc6336405);
+    struct net_addr office = test_v4(0xcb007105);
+    const struct sec_req_info reg = { .method = SV_LIT("REGISTER"),
+                                      .has_ua = true,
+                                      .ua = SV_LIT("phone") };
+    const struct sec_req_info opt = { .method = SV_LIT("OPTIONS"),
+                                      .has_ua = true,
+                                      .ua = SV_LIT("phone") };
+    struct sec_pkt p;
+    uint64_t now = T0;
+    for (int i = 0; i < 3; i++) {
+        now += 100;
+        assert_int_equal(packet(f, &home, now, &p), SEC_DROP_NONE);
+        assert_int_equal(sec_shield_request(f->sh, &p, &reg), SEC_DROP_NONE);
+    }
+    now += 100;
+    assert_int_equal(packet(f, &home, now, &p), SEC_DROP_NONE);
+    assert_int_equal(sec_shield_request(f->sh, &p, &reg), SEC_DROP_METHOD);
+    assert_int_equal(sec_shield_request(f->sh, &p, &opt), SEC_DROP_NONE);
+    for (int i = 0; i < 10; i++) {
+        now += 100;
+        assert_int_equal(packet(f, &office, now, &p), SEC_DROP_NONE);
+        assert_int_equal(sec_shield_request(f->sh, &p, &reg), SEC_DROP_NONE);
+    }
+    for (int i = 0; i < 10 && f->log.bans == 0; i++) {
+        now += 100;
+        if (packet(f, &home, now, &p) == SEC_DROP_NONE) {
+            sec_shield_request(f->sh, &p, &reg);
+        }
+    }
+    assert_int_equal(f->log.bans, 1);
+    assert_int_equal(f->log.last.reason, SEC_REASON_METHOD_RATE);
+    assert_int_equal(f->log.last.expires_at - f->log.last.created_at,
+                     f->set.det.method_ban_s);
+}
+
 static void test_own_address_never_banned(void **state)
 {
     struct fx *f = *state;
@@ -472,6 +528,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_level2_escalates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_v6_offenders_escalate_to_64, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_method_rate_rules, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_own_address_never_banned, setup,
                                         teardown),
