@@ -15,6 +15,7 @@
 #include "daemon/config.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
+#include "proxy/proxy.h"
 #include "reg/location.h"
 #include "reg/registrar.h"
 #include "sip/msg.h"
@@ -51,6 +52,8 @@ struct sw_worker {
     struct sec_shield_view shield; /* this thread's shield configuration */
     struct sec_pkt sec;            /* the shield's view of the packet */
     struct sec_req_info sec_req;   /* ... and of its request */
+    struct proxy_worker proxy;     /* calls this worker forwards */
+    bool has_proxy;                /* proxy set up: calls are routed */
     bool is_ready;                 /* init finished: handles must be closed */
 };
 
@@ -60,6 +63,7 @@ struct sw_core {
     struct reg_registrar reg;
     struct sw_lookup_cache lookup; /* tenants and credentials */
     struct sw_guard guard;         /* the shield and its bans */
+    struct proxy_core proxy;       /* calls: policy hooks, dialogs */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

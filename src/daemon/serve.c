@@ -11,6 +11,7 @@
  */
 #include "daemon/serve.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +62,7 @@ struct serve {
     struct net_tls_ctx *tls;
     bool is_stopping;
     bool has_guard; /* sw_guard_init() ran: sw_guard_fini() is due */
+    bool has_proxy; /* proxy_core_init() ran: proxy_core_fini() is due */
     enum net_proto listener_proto[NET_MAX_LISTENERS]; /* by listener id */
 };
 
@@ -69,6 +72,10 @@ static void on_timer_closed(uv_handle_t *h)
 {
     struct sw_worker *w = h->data;
     sip_txn_table_fini(&w->txn);
+    if (w->has_proxy) {
+        w->has_proxy = false;
+        proxy_worker_fini(&w->proxy);
+    }
     store_close(w->st);
     w->st = NULL;
     buf_fini(&w->out);
@@ -83,6 +90,70 @@ static void worker_stop(struct loop_worker *lw, void *ud)
         w->is_ready = false;
         uv_close((uv_handle_t *)&w->txn_timer, on_timer_closed);
     }
+}
+
+/* The address our Via and Record-Route carry: the UDP listener's, or for
+ * a wildcard listener the address the system would send from. */
+static void own_address(struct net_addr *a)
+{
+    struct sockaddr_in probe = { .sin_family = AF_INET,
+                                 .sin_port = htons(5060) };
+    struct sockaddr_in me;
+    socklen_t len = sizeof(me);
+    uint16_t port = net_addr_port(a);
+
+    inet_pton(AF_INET, "192.0.2.1", &probe.sin_addr); /* never reached */
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd != -1 && connect(fd, (struct sockaddr *)&probe, sizeof(probe)) == 0
+        && getsockname(fd, (struct sockaddr *)&me, &len) == 0
+        && net_addr_from_sa(a, (struct sockaddr *)&me, len) == 0) {
+        net_addr_set_port(a, port);
+    } else {
+        net_addr_parse("127.0.0.1", port, a);
+    }
+    if (fd != -1) {
+        close(fd);
+    }
+}
+
+/* Calls are proxied over UDP: the first worker fixes our address, every
+ * worker sends from its own socket of the first UDP listener. A worker
+ * without it answers INVITEs 501 as before. */
+static void proxy_setup(struct serve *s, struct sw_worker *w,
+                        struct loop_worker *lw)
+{
+    struct proxy_core *pc = &s->core.proxy;
+    struct net_addr a;
+    unsigned id = 0;
+
+    while (id < NET_MAX_LISTENERS
+           && net_ctx_bound_addr(s->core.net, id, &a) == 0
+           && s->listener_proto[id] != NET_PROTO_UDP) {
+        id++;
+    }
+    if (!s->has_proxy || id == NET_MAX_LISTENERS
+        || net_ctx_bound_addr(s->core.net, id, &a) != 0) {
+        return;
+    }
+    if (lw->index == 0) {
+        if (net_addr_is_any(&a)) {
+            own_address(&a);
+        }
+        if (proxy_core_set_address(pc, &a) == 0) {
+            log_info(&lc, "calls: proxy address %s", pc->sent_by);
+        }
+    }
+    struct net_udp *udp = net_ctx_udp(s->core.net, lw->index, id);
+    if (pc->sent_by[0] == '\0' || udp == NULL) {
+        return;
+    }
+    int rc = proxy_worker_init(&w->proxy, pc, &w->txn, lw->index,
+                               (uint64_t)(uintptr_t)udp);
+    if (rc != 0) {
+        log_warn(&lc, "worker %u: no call proxy: %s", lw->index, strerror(-rc));
+        return;
+    }
+    w->has_proxy = true;
 }
 
 static int worker_init(struct loop_worker *lw, void *ud)
@@ -121,7 +192,11 @@ static int worker_init(struct loop_worker *lw, void *ud)
         worker_stop(lw, w);
         return rc;
     }
-    return net_worker_start(s->core.net, lw);
+    rc = net_worker_start(s->core.net, lw);
+    if (rc == 0) {
+        proxy_setup(s, w, lw);
+    }
+    return rc;
 }
 
 /* ---- listeners --------------------------------------------------------- */
@@ -245,6 +320,8 @@ static void on_persist_timer(uv_timer_t *t)
     sw_persist_flush(&s->persist, now);
     if (++s->ticks % PURGE_EVERY_TICKS == 0) {
         sw_persist_purge(&s->persist, now);
+        /* Dialogs that never saw their BYE end here. */
+        proxy_core_expire(&s->core.proxy, uv_now(&s->loop));
         /* Expired transactions and bindings free memory on every worker;
          * give the unused heap back to the system so the resident size
          * follows the real load instead of its peak. */
@@ -326,6 +403,12 @@ static int start(struct serve *s)
         log_err(&lc, "registrar: %s", strerror(-rc));
         return rc;
     }
+    rc = proxy_core_init(&s->core.proxy, NULL, NULL, &s->core.loc);
+    if (rc != 0) {
+        log_err(&lc, "call proxy: %s", strerror(-rc));
+        return rc;
+    }
+    s->has_proxy = true;
     sw_persist_init(&s->persist, &s->core.loc, s->st);
     long n = sw_persist_restore(&s->persist, clock_wall_s(NULL));
     if (n < 0) {
@@ -411,6 +494,9 @@ static void finish(struct serve *s)
     loop_pool_fini(&s->pool);
     net_tls_ctx_free(s->tls);
     free(s->core.workers);
+    if (s->has_proxy) {
+        proxy_core_fini(&s->core.proxy);
+    }
     reg_registrar_fini(&s->core.reg);
     reg_loc_fini(&s->core.loc);
     sw_lookup_fini(&s->core.lookup);
