@@ -15,6 +15,11 @@ packages=(
   python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin
 )
 
+# `deps.sh --bench` adds what the benchmarks in bench/ compare against.
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(kamailio kamailio-sqlite-modules)
+fi
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "deps.sh: run as root (it installs Debian packages)" >&2
   exit 1
