@@ -15,18 +15,27 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: sipwarden [-c FILE] COMMAND [ARGS]\n"
-                 "\n"
-                 "  serve [-c FILE]            run the daemon\n"
-                 "  wait-ready [--timeout S]   wait until the daemon serves\n"
-                 "  stats [--json]             the running daemon's counters\n"
-                 "  tenant add|list ...        manage tenants (SIP domains)\n"
-                 "  user add|list|set|rm|import ...  manage extensions\n"
-                 "  reg list [DOMAIN]          list registrations\n"
-                 "  version                    print the version\n"
-                 "\n"
-                 "Without -c the built-in defaults apply (data directory\n"
-                 "./sipwarden-data, SIP on UDP 5060, TLS 5061, TCP 5063).\n");
+    fprintf(out,
+            "usage: sipwarden [-c FILE] COMMAND [ARGS]\n"
+            "\n"
+            "  serve [-c FILE]            run the daemon\n"
+            "  wait-ready [--timeout S]   wait until the daemon serves\n"
+            "  stats [--json]             the running daemon's counters\n"
+            "  tenant add|list ...        manage tenants (SIP domains)\n"
+            "  user add|list|set|rm|import ...  manage extensions\n"
+            "  reg list [DOMAIN]          list registrations\n"
+            "  security show|set ...      the shield's settings\n"
+            "  ip|ban|ua|geo|rate ...     IP lists, bans, User-Agent\n"
+            "                             patterns, countries, rate rules\n"
+            "  group|trunk|inbound|outbound|country|prefix|emergency|\n"
+            "  hours|holiday|limit|fraud|suspend|cdr ...\n"
+            "                             call configuration and records\n"
+            "                             (calls: in progress)\n"
+            "  version                    print the version\n"
+            "\n"
+            "`sipwarden help` lists every command with its arguments.\n"
+            "Without -c the built-in defaults apply (data directory\n"
+            "./sipwarden-data, SIP on UDP 5060, TLS 5061, TCP 5063).\n");
 }
 
 static int load_config(const char *path, struct sw_config *cfg)
