@@ -13,78 +13,6 @@
 #include "store/store_int.h"
 
 /* ------------------------------------------------------------------ */
-/* Helpers                                                              */
-/* ------------------------------------------------------------------ */
-
-/* 1..max bytes (min 0 when 'may_be_empty'), no C0 controls or DEL;
- * 'no_blank' also refuses spaces. */
-static bool text_ok(const char *s, size_t max, bool may_be_empty, bool no_blank)
-{
-    if (!s) {
-        return may_be_empty;
-    }
-    size_t n = strlen(s);
-    if (n > max || (n == 0 && !may_be_empty)) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f || (no_blank && c == ' ')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static uint32_t col_u32(sqlite3_stmt *s, int col)
-{
-    sqlite3_int64 v = sqlite3_column_int64(s, col);
-    return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
-/* Step a statement that returns no rows; *changes if not NULL. */
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what,
-                     int *changes)
-{
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        return store_fail_sql(st, rc, what);
-    }
-    if (changes) {
-        *changes = sqlite3_changes(st->db);
-    }
-    store_ok(st);
-    return 0;
-}
-
-typedef int row_fn(void *ud, sqlite3_stmt *s);
-
-/* Step a query, calling 'fn' for each row; stops at its non-zero return. */
-static int walk(struct store *st, sqlite3_stmt *s, row_fn *fn, void *ud,
-                const char *what)
-{
-    int rc;
-    for (;;) {
-        rc = sqlite3_step(s);
-        if (rc != SQLITE_ROW) {
-            break;
-        }
-        int r = fn(ud, s);
-        if (r != 0) {
-            sqlite3_reset(s);
-            return r;
-        }
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        return store_fail_sql(st, rc, what);
-    }
-    store_ok(st);
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Settings                                                             */
 /* ------------------------------------------------------------------ */
 
@@ -110,7 +38,7 @@ static int setting_put(struct store *st, const char *key, const char *value,
     store_bind_text(s, 1, key);
     store_bind_text(s, 2, value);
     sqlite3_bind_int64(s, 3, now);
-    return step_done(st, s, "saving setting", NULL);
+    return store_step_done(st, s, "saving setting", NULL);
 }
 
 int store_setting_set(struct store *st, const char *key, const char *value,
@@ -168,7 +96,7 @@ int store_setting_del(struct store *st, const char *key)
         return -EIO;
     }
     store_bind_text(s, 1, key);
-    int rc = step_done(st, s, "deleting setting", &changes);
+    int rc = store_step_done(st, s, "deleting setting", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "setting %s is not stored", key);
     }
@@ -196,7 +124,7 @@ int store_settings_load(struct store *st, store_setting_fn *cb, void *ud)
     if (!s) {
         return -EIO;
     }
-    return walk(st, s, setting_row, &w, "listing settings");
+    return store_walk(st, s, setting_row, &w, "listing settings");
 }
 
 /* ------------------------------------------------------------------ */
@@ -205,7 +133,7 @@ int store_settings_load(struct store *st, store_setting_fn *cb, void *ud)
 
 static bool net_ok(const char *net)
 {
-    return text_ok(net, STORE_NET_MAX, false, true);
+    return store_text_ok(net, STORE_NET_MAX, false, true);
 }
 
 #define IP_COLS "id, net, action, description, created_at"
@@ -232,7 +160,7 @@ int store_ip_rule_add(struct store *st, const char *net, const char *action,
         || (strcmp(action, "allow") != 0 && strcmp(action, "block") != 0)) {
         return store_fail(st, -EINVAL, "action must be allow or block");
     }
-    if (!text_ok(descr, STORE_DESCR_MAX, true, false)) {
+    if (!store_text_ok(descr, STORE_DESCR_MAX, true, false)) {
         return store_fail(st, -EINVAL,
                           "description must be at most %d bytes without "
                           "control characters",
@@ -302,7 +230,7 @@ int store_ip_rule_rm(struct store *st, const char *net)
         return -EIO;
     }
     store_bind_text(s, 1, net);
-    int rc = step_done(st, s, "removing IP rule", &changes);
+    int rc = store_step_done(st, s, "removing IP rule", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "%s is not on the IP lists",
                           net ? net : "");
@@ -342,7 +270,7 @@ int store_ip_rule_list(struct store *st, const char *action,
     if (!s) {
         return -EIO;
     }
-    return walk(st, s, ip_row, &w, "listing IP rules");
+    return store_walk(st, s, ip_row, &w, "listing IP rules");
 }
 
 /* ------------------------------------------------------------------ */
@@ -351,7 +279,7 @@ int store_ip_rule_list(struct store *st, const char *action,
 
 static bool pattern_ok(const char *p)
 {
-    return text_ok(p, STORE_UA_PATTERN_MAX, false, false);
+    return store_text_ok(p, STORE_UA_PATTERN_MAX, false, false);
 }
 
 static int ua_insert(struct store *st, const char *pattern, int64_t now,
@@ -456,7 +384,7 @@ int store_ua_rule_rm(struct store *st, const char *pattern)
         return -EIO;
     }
     store_bind_text(s, 1, pattern);
-    int rc = step_done(st, s, "removing User-Agent pattern", &changes);
+    int rc = store_step_done(st, s, "removing User-Agent pattern", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "User-Agent pattern '%s' is not listed",
                           pattern ? pattern : "");
@@ -488,7 +416,7 @@ int store_ua_rule_list(struct store *st, store_ua_rule_fn *cb, void *ud)
     if (!s) {
         return -EIO;
     }
-    return walk(st, s, ua_row, &w, "listing User-Agent patterns");
+    return store_walk(st, s, ua_row, &w, "listing User-Agent patterns");
 }
 
 /* ------------------------------------------------------------------ */
@@ -558,7 +486,7 @@ int store_geo_rule_rm(struct store *st, const char *country)
         return -EIO;
     }
     store_bind_text(s, 1, cc);
-    rc = step_done(st, s, "removing country", &changes);
+    rc = store_step_done(st, s, "removing country", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "country %s is not on the list", cc);
     }
@@ -585,7 +513,7 @@ int store_geo_rule_list(struct store *st, store_geo_rule_fn *cb, void *ud)
     if (!s) {
         return -EIO;
     }
-    return walk(st, s, geo_row, &w, "listing countries");
+    return store_walk(st, s, geo_row, &w, "listing countries");
 }
 
 /* ------------------------------------------------------------------ */
@@ -600,7 +528,7 @@ int store_rate_rule_add(struct store *st, const struct store_rate_rule *r,
                           "network must be 1..%d bytes without blanks",
                           STORE_NET_MAX);
     }
-    if (!text_ok(r->method, STORE_METHOD_MAX, false, true)) {
+    if (!store_text_ok(r->method, STORE_METHOD_MAX, false, true)) {
         return store_fail(st, -EINVAL,
                           "method must be 1..%d bytes without blanks",
                           STORE_METHOD_MAX);
@@ -648,7 +576,7 @@ int store_rate_rule_rm(struct store *st, const char *net, const char *method)
     }
     store_bind_text(s, 1, net);
     store_bind_text(s, 2, method);
-    int rc = step_done(st, s, "removing rate rule", &changes);
+    int rc = store_step_done(st, s, "removing rate rule", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "%s has no %s rate rule", net ? net : "",
                           method ? method : "");
@@ -668,9 +596,9 @@ static int rate_row(void *ud, sqlite3_stmt *s)
     r.id = sqlite3_column_int64(s, 0);
     store_col_copy(s, 1, r.net, sizeof(r.net));
     store_col_copy(s, 2, r.method, sizeof(r.method));
-    r.rate = col_u32(s, 3);
-    r.period_s = col_u32(s, 4);
-    r.burst = col_u32(s, 5);
+    r.rate = store_col_u32(s, 3);
+    r.period_s = store_col_u32(s, 4);
+    r.burst = store_col_u32(s, 5);
     return w->cb(w->ud, &r);
 }
 
@@ -683,7 +611,7 @@ int store_rate_rule_list(struct store *st, store_rate_rule_fn *cb, void *ud)
     if (!s) {
         return -EIO;
     }
-    return walk(st, s, rate_row, &w, "listing rate rules");
+    return store_walk(st, s, rate_row, &w, "listing rate rules");
 }
 
 /* ------------------------------------------------------------------ */
@@ -695,20 +623,14 @@ int store_rate_rule_list(struct store *st, store_rate_rule_fn *cb, void *ud)
     "last_seen, created_at, expires_at, method, ruri, from_user, "  \
     "user_agent"
 
-/* A text field terminated within its array. */
-static bool field_ok(const char *f, size_t cap)
-{
-    return memchr(f, '\0', cap) != NULL;
-}
-
 static void row_to_ban(sqlite3_stmt *s, struct store_ban *b)
 {
     store_col_copy(s, 0, b->net, sizeof(b->net));
     store_col_copy(s, 1, b->reason, sizeof(b->reason));
     store_col_copy(s, 2, b->source, sizeof(b->source));
-    b->threshold = col_u32(s, 3);
-    b->count = col_u32(s, 4);
-    b->window_s = col_u32(s, 5);
+    b->threshold = store_col_u32(s, 3);
+    b->count = store_col_u32(s, 4);
+    b->window_s = store_col_u32(s, 5);
     b->first_seen = sqlite3_column_int64(s, 6);
     b->last_seen = sqlite3_column_int64(s, 7);
     b->created_at = sqlite3_column_int64(s, 8);
@@ -721,17 +643,17 @@ static void row_to_ban(sqlite3_stmt *s, struct store_ban *b)
 
 int store_ban_put(struct store *st, const struct store_ban *b)
 {
-    if (!field_ok(b->net, sizeof(b->net)) || !net_ok(b->net)) {
+    if (!store_field_ok(b->net, sizeof(b->net)) || !net_ok(b->net)) {
         return store_fail(st, -EINVAL,
                           "ban network must be 1..%d bytes without blanks",
                           STORE_NET_MAX);
     }
-    if (!field_ok(b->reason, sizeof(b->reason))
-        || !field_ok(b->source, sizeof(b->source))
-        || !field_ok(b->method, sizeof(b->method))
-        || !field_ok(b->ruri, sizeof(b->ruri))
-        || !field_ok(b->from_user, sizeof(b->from_user))
-        || !field_ok(b->user_agent, sizeof(b->user_agent))) {
+    if (!store_field_ok(b->reason, sizeof(b->reason))
+        || !store_field_ok(b->source, sizeof(b->source))
+        || !store_field_ok(b->method, sizeof(b->method))
+        || !store_field_ok(b->ruri, sizeof(b->ruri))
+        || !store_field_ok(b->from_user, sizeof(b->from_user))
+        || !store_field_ok(b->user_agent, sizeof(b->user_agent))) {
         return store_fail(st, -EINVAL, "ban of %s: unterminated text field",
                           b->net);
     }
@@ -767,7 +689,7 @@ int store_ban_put(struct store *st, const struct store_ban *b)
     store_bind_text(s, 12, b->ruri);
     store_bind_text(s, 13, b->from_user);
     store_bind_text(s, 14, b->user_agent);
-    return step_done(st, s, "saving ban", NULL);
+    return store_step_done(st, s, "saving ban", NULL);
 }
 
 int store_ban_get(struct store *st, const char *net, int64_t now,
@@ -804,7 +726,7 @@ int store_ban_del(struct store *st, const char *net)
         return -EIO;
     }
     store_bind_text(s, 1, net);
-    int rc = step_done(st, s, "deleting ban", &changes);
+    int rc = store_step_done(st, s, "deleting ban", &changes);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "%s is not banned", net ? net : "");
     }
@@ -834,7 +756,7 @@ int store_ban_list(struct store *st, int64_t now, store_ban_fn *cb, void *ud)
         return -EIO;
     }
     sqlite3_bind_int64(s, 1, now);
-    return walk(st, s, ban_row, &w, "listing bans");
+    return store_walk(st, s, ban_row, &w, "listing bans");
 }
 
 int store_ban_purge_expired(struct store *st, int64_t now, uint32_t *n_removed)
@@ -846,7 +768,7 @@ int store_ban_purge_expired(struct store *st, int64_t now, uint32_t *n_removed)
         return -EIO;
     }
     sqlite3_bind_int64(s, 1, now);
-    int rc = step_done(st, s, "purging expired bans", &changes);
+    int rc = store_step_done(st, s, "purging expired bans", &changes);
     if (rc == 0 && n_removed) {
         *n_removed = changes < 0 ? 0 : (uint32_t)changes;
     }

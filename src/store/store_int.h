@@ -8,6 +8,7 @@
 #define SW_STORE_STORE_INT_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -193,5 +194,47 @@ int store_migrate(struct store *st, char *err, size_t err_cap);
 
 /* Copy of lowercase 'src' into dst; -EINVAL when it does not fit. */
 int store_lower_copy(const char *src, char *dst, size_t cap);
+
+/* ---- statement helpers (sql.c) ------------------------------------------ */
+
+/* 1..max bytes (0..max when 'may_be_empty'), no C0 controls or DEL;
+ * 'no_blank' also refuses spaces. NULL is empty. */
+bool store_text_ok(const char *s, size_t max, bool may_be_empty, bool no_blank);
+
+/* A text field terminated within its array of 'cap' bytes. */
+bool store_field_ok(const char *f, size_t cap);
+
+/* Column 'col' as uint32_t, clamped to 0..UINT32_MAX. */
+uint32_t store_col_u32(sqlite3_stmt *s, int col);
+
+/* Bind an id, or NULL for 0. */
+void store_bind_id(sqlite3_stmt *s, int idx, int64_t id);
+
+/* Step a statement that returns no rows; *changes if not NULL. Returns 0
+ * or the store_fail_sql() error naming 'what'. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what,
+                    int *changes);
+
+/* Step an INSERT; *id (if not NULL) gets the new row id. */
+int store_step_insert(struct store *st, sqlite3_stmt *s, const char *what,
+                      int64_t *id);
+
+typedef int store_row_fn(void *ud, sqlite3_stmt *s);
+
+/* Step a query, calling 'fn' for each row; stops at (and returns) its
+ * non-zero return. */
+int store_walk(struct store *st, sqlite3_stmt *s, store_row_fn *fn, void *ud,
+               const char *what);
+
+/* Does the row 'id' that 'sql' (cached as 'sid') selects exist? 0, or
+ * -ENOENT naming 'what', or -EIO. */
+int store_row_exists(struct store *st, enum store_stmt_id sid, const char *sql,
+                     int64_t id, const char *what);
+
+/* The referenced rows: a tenant exists; the tenant of a user, of a group.
+ * 0, -ENOENT (message naming the id) or -EIO. */
+int store_tenant_check(struct store *st, int64_t tenant_id);
+int store_user_tenant(struct store *st, int64_t user_id, int64_t *tenant_id);
+int store_group_tenant(struct store *st, int64_t group_id, int64_t *tenant_id);
 
 #endif

@@ -26,26 +26,20 @@ void store_tenant_policy_defaults(struct store_tenant_policy *pol)
     };
 }
 
-static uint32_t col_u32(sqlite3_stmt *s, int col)
-{
-    sqlite3_int64 v = sqlite3_column_int64(s, col);
-    return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 static void row_to_tenant(sqlite3_stmt *s, struct store_tenant *t)
 {
     t->id = sqlite3_column_int64(s, 0);
     store_col_copy(s, 1, t->domain, sizeof(t->domain));
     store_col_copy(s, 2, t->name, sizeof(t->name));
     t->created_at = sqlite3_column_int64(s, 3);
-    t->pol.pw_min_len = col_u32(s, 4);
-    t->pol.pw_classes = col_u32(s, 5);
-    t->pol.pw_expiry_days = col_u32(s, 6);
-    t->pol.pw_history = col_u32(s, 7);
-    t->pol.max_contacts = col_u32(s, 8);
-    t->pol.reg_expires_min_s = col_u32(s, 9);
-    t->pol.reg_expires_default_s = col_u32(s, 10);
-    t->pol.reg_expires_max_s = col_u32(s, 11);
+    t->pol.pw_min_len = store_col_u32(s, 4);
+    t->pol.pw_classes = store_col_u32(s, 5);
+    t->pol.pw_expiry_days = store_col_u32(s, 6);
+    t->pol.pw_history = store_col_u32(s, 7);
+    t->pol.max_contacts = store_col_u32(s, 8);
+    t->pol.reg_expires_min_s = store_col_u32(s, 9);
+    t->pol.reg_expires_default_s = store_col_u32(s, 10);
+    t->pol.reg_expires_max_s = store_col_u32(s, 11);
     t->n_users = 0;
 }
 
@@ -131,7 +125,7 @@ int store_tenant_list(struct store *st, store_tenant_fn *cb, void *ud)
             break;
         }
         row_to_tenant(s, &t);
-        t.n_users = col_u32(s, 12);
+        t.n_users = store_col_u32(s, 12);
         int r = cb(ud, &t);
         if (r != 0) {
             sqlite3_reset(s);
