@@ -140,6 +140,57 @@ int ops_get_list(const json_t *req, const char *key, char *items,
     return 0;
 }
 
+int ops_tenant_list(struct ops_ctx *ctx, const json_t *req, json_t **resp,
+                    ops_tenant_fill_fn *fill, const char *key)
+{
+    static const char *const allowed[] = { "domain", NULL };
+    struct store_tenant t;
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_domain_tenant(ctx, req, &t, resp);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    json_t *arr = json_array();
+    if (!arr) {
+        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
+    }
+    rc = fill(ctx->st, t.id, arr);
+    if (rc < 0) {
+        json_decref(arr);
+        return ops_fail_walk(ctx, resp, rc);
+    }
+    return ops_ok_with(resp, key, arr);
+}
+
+int ops_tenant_rm_id(struct ops_ctx *ctx, const json_t *req, json_t **resp,
+                     ops_tenant_rm_fn *rm, const char *op)
+{
+    static const char *const allowed[] = { "domain", "id", NULL };
+    struct store_tenant t;
+    uint32_t id = 0;
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_domain_tenant(ctx, req, &t, resp);
+    }
+    if (rc == 0) {
+        rc = ops_get_uint(req, "id", 1, UINT32_MAX, &id, NULL, resp);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = rm(ctx->st, t.id, id);
+    if (rc < 0) {
+        return ops_fail_store(ctx, resp, rc, "id");
+    }
+    ops_notify_change(ctx, op, req);
+    if (ops_ok(resp) < 0) {
+        return -ENOMEM;
+    }
+    return ops_set(resp, "id", json_integer(id));
+}
+
 int ops_domain_tenant(struct ops_ctx *ctx, const json_t *req,
                       struct store_tenant *t, json_t **resp)
 {

@@ -15,14 +15,6 @@
 
 enum { CDR_PAGE_MAX = 1000, FRAUD_WINDOW_MAX_S = 30 * 86400 };
 
-static int get_id(const json_t *req, int64_t *id, json_t **resp)
-{
-    uint32_t v = 0;
-    int rc = ops_get_uint(req, "id", 1, UINT32_MAX, &v, NULL, resp);
-    *id = v;
-    return rc;
-}
-
 /* ------------------------------------------------------------------ */
 /* Limits                                                               */
 /* ------------------------------------------------------------------ */
@@ -183,53 +175,19 @@ static int limit_cb(void *ud, const struct store_call_limit *l)
     return 0;
 }
 
+static int fill_limit(struct store *st, int64_t tenant_id, json_t *arr)
+{
+    return store_limit_list(st, tenant_id, limit_cb, arr);
+}
+
 int ops_limit_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
-    struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    json_t *arr = json_array();
-    if (!arr) {
-        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
-    }
-    rc = store_limit_list(ctx->st, t.id, limit_cb, arr);
-    if (rc < 0) {
-        json_decref(arr);
-        return ops_fail_walk(ctx, resp, rc);
-    }
-    return ops_ok_with(resp, "limits", arr);
+    return ops_tenant_list(ctx, req, resp, fill_limit, "limits");
 }
 
 int ops_limit_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", "id", NULL };
-    struct store_tenant t;
-    int64_t id = 0;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc == 0) {
-        rc = get_id(req, &id, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    rc = store_limit_rm(ctx->st, t.id, id);
-    if (rc < 0) {
-        return ops_fail_store(ctx, resp, rc, "id");
-    }
-    ops_notify_change(ctx, "limit.rm", req);
-    if (ops_ok(resp) < 0) {
-        return -ENOMEM;
-    }
-    return ops_set(resp, "id", json_integer(id));
+    return ops_tenant_rm_id(ctx, req, resp, store_limit_rm, "limit.rm");
 }
 
 /* ------------------------------------------------------------------ */
@@ -318,53 +276,19 @@ static int fraud_cb(void *ud, const struct store_fraud_rule *f)
     return 0;
 }
 
+static int fill_fraud(struct store *st, int64_t tenant_id, json_t *arr)
+{
+    return store_fraud_list(st, tenant_id, fraud_cb, arr);
+}
+
 int ops_fraud_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
-    struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    json_t *arr = json_array();
-    if (!arr) {
-        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
-    }
-    rc = store_fraud_list(ctx->st, t.id, fraud_cb, arr);
-    if (rc < 0) {
-        json_decref(arr);
-        return ops_fail_walk(ctx, resp, rc);
-    }
-    return ops_ok_with(resp, "fraud_rules", arr);
+    return ops_tenant_list(ctx, req, resp, fill_fraud, "fraud_rules");
 }
 
 int ops_fraud_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", "id", NULL };
-    struct store_tenant t;
-    int64_t id = 0;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc == 0) {
-        rc = get_id(req, &id, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    rc = store_fraud_rm(ctx->st, t.id, id);
-    if (rc < 0) {
-        return ops_fail_store(ctx, resp, rc, "id");
-    }
-    ops_notify_change(ctx, "fraud.rm", req);
-    if (ops_ok(resp) < 0) {
-        return -ENOMEM;
-    }
-    return ops_set(resp, "id", json_integer(id));
+    return ops_tenant_rm_id(ctx, req, resp, store_fraud_rm, "fraud.rm");
 }
 
 /* ------------------------------------------------------------------ */

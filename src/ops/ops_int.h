@@ -156,6 +156,17 @@ int ops_get_list(const json_t *req, const char *key, char *items,
 /* The tenant named by the required member "domain". */
 int ops_domain_tenant(struct ops_ctx *ctx, const json_t *req,
                       struct store_tenant *t, json_t **resp);
+/* Put the tenant's objects into 'arr' (a store list call and its JSON). */
+typedef int ops_tenant_fill_fn(struct store *st, int64_t tenant_id,
+                               json_t *arr);
+/* "<obj>.list domain": {"ok":true, key: [...]} filled by 'fill'. */
+int ops_tenant_list(struct ops_ctx *ctx, const json_t *req, json_t **resp,
+                    ops_tenant_fill_fn *fill, const char *key);
+/* Remove object 'id' of the tenant. */
+typedef int ops_tenant_rm_fn(struct store *st, int64_t tenant_id, int64_t id);
+/* "<obj>.rm domain id" through 'rm', notified as 'op': {"ok":true,"id":N}. */
+int ops_tenant_rm_id(struct ops_ctx *ctx, const json_t *req, json_t **resp,
+                     ops_tenant_rm_fn *rm, const char *op);
 /* The user 'ext' of the tenant; errors name 'field'. */
 int ops_user_lookup(struct ops_ctx *ctx, const struct store_tenant *t,
                     const char *ext, const char *field, struct store_user *u,

@@ -15,16 +15,6 @@
 #include "ops/ops_int.h"
 #include "store/store.h"
 
-/* Member 'key' as a rule id (a positive integer). */
-static int get_id(const json_t *req, const char *key, int64_t *id,
-                  json_t **resp)
-{
-    uint32_t v = 0;
-    int rc = ops_get_uint(req, key, 1, UINT32_MAX, &v, NULL, resp);
-    *id = v;
-    return rc;
-}
-
 /* ------------------------------------------------------------------ */
 /* Inbound                                                              */
 /* ------------------------------------------------------------------ */
@@ -104,53 +94,19 @@ static int inbound_cb(void *ud, const struct store_inbound_rule *r)
     return 0;
 }
 
+static int fill_inbound(struct store *st, int64_t tenant_id, json_t *arr)
+{
+    return store_inbound_list(st, tenant_id, inbound_cb, arr);
+}
+
 int ops_inbound_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
-    struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    json_t *arr = json_array();
-    if (!arr) {
-        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
-    }
-    rc = store_inbound_list(ctx->st, t.id, inbound_cb, arr);
-    if (rc < 0) {
-        json_decref(arr);
-        return ops_fail_walk(ctx, resp, rc);
-    }
-    return ops_ok_with(resp, "inbound_rules", arr);
+    return ops_tenant_list(ctx, req, resp, fill_inbound, "inbound_rules");
 }
 
 int ops_inbound_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", "id", NULL };
-    struct store_tenant t;
-    int64_t id = 0;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc == 0) {
-        rc = get_id(req, "id", &id, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    rc = store_inbound_rm(ctx->st, t.id, id);
-    if (rc < 0) {
-        return ops_fail_store(ctx, resp, rc, "id");
-    }
-    ops_notify_change(ctx, "inbound.rm", req);
-    if (ops_ok(resp) < 0) {
-        return -ENOMEM;
-    }
-    return ops_set(resp, "id", json_integer(id));
+    return ops_tenant_rm_id(ctx, req, resp, store_inbound_rm, "inbound.rm");
 }
 
 /* ------------------------------------------------------------------ */
@@ -380,27 +336,14 @@ static int outbound_cb(void *ud, const struct store_outbound_rule *r)
     return 0;
 }
 
+static int fill_outbound(struct store *st, int64_t tenant_id, json_t *arr)
+{
+    return store_outbound_list(st, tenant_id, outbound_cb, arr);
+}
+
 int ops_outbound_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
-    struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    json_t *arr = json_array();
-    if (!arr) {
-        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
-    }
-    rc = store_outbound_list(ctx->st, t.id, outbound_cb, arr);
-    if (rc < 0) {
-        json_decref(arr);
-        return ops_fail_walk(ctx, resp, rc);
-    }
-    return ops_ok_with(resp, "outbound_rules", arr);
+    return ops_tenant_list(ctx, req, resp, fill_outbound, "outbound_rules");
 }
 
 /* The tenant and the id of the rule named by "name". */
