@@ -18,6 +18,7 @@
 #include "daemon/config.h"
 #include "fw/fw.h"
 #include "ops/ops.h"
+#include "ops/security.h"
 #include "sec/own.h"
 #include "sec/settings.h"
 #include "sec/ua.h"
@@ -266,16 +267,6 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
     return 0;
 }
 
-static int on_setting(void *ud, const char *key, const char *value)
-{
-    struct gather *ga = ud;
-    char err[SEC_SETTINGS_ERR_CAP];
-    if (sec_settings_set(&ga->set, key, value, err, sizeof(err)) != 0) {
-        log_warn(&lc, "stored setting ignored: %s", err);
-    }
-    return 0;
-}
-
 static int on_ip_rule(void *ud, const struct store_ip_rule *r)
 {
     struct gather *ga = ud;
@@ -375,10 +366,15 @@ int sw_guard_reload(struct sw_guard *g)
     int rc;
 
     memset(&ga, 0, sizeof(ga));
-    sec_settings_defaults(&ga.set);
     rc = seed_ua(g->st);
     if (rc == 0) {
-        rc = store_settings_load(g->st, on_setting, &ga);
+        char err[SEC_SETTINGS_ERR_CAP];
+        rc = ops_security_settings_load(g->st, &ga.set, err, sizeof(err));
+        if (rc == -EINVAL) {
+            /* A refused row keeps its default; the rest applies. */
+            log_warn(&lc, "stored setting ignored: %s", err);
+            rc = 0;
+        }
     }
     if (rc == 0) {
         rc = store_ip_rule_list(g->st, NULL, on_ip_rule, &ga);

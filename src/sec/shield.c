@@ -672,7 +672,7 @@ enum sec_drop sec_shield_packet(struct sec_shield *sh,
      * packet still counts towards Level 2, so a flood that goes on under
      * a Level 1 ban is banned for the Level 2 time. */
     struct sec_decision d;
-    if (!(p->flags & SEC_DETECT_TRUSTED)
+    if (!(p->flags & SEC_DETECT_TRUSTED) && sec_bantable_count(sh->bans) > 0
         && sec_bantable_check(sh->bans, src, wall_s(), NULL)) {
         if (sec_detect_packet(c->det, src, p->flags, now_ms, &d) == SEC_BAN) {
             make_ban(sh, p, &d, NULL);
