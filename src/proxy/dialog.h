@@ -35,6 +35,9 @@ struct proxy_call_info {
     int64_t tenant_id;
     int64_t caller_user_id;
     int64_t callee_user_id; /* 0: not an extension */
+    int64_t trunk_id;       /* inbound: the trunk it came from; outbound:
+                               the trunk of the hop tried last; 0: none */
+    void *pol;              /* the policy's state of the call, or NULL */
     int64_t start_ms;       /* wall clock, unix ms: INVITE received */
     int64_t answer_ms;      /* wall clock, unix ms: 2xx received */
     bool is_extra;          /* a further 2xx of a forked call: no hooks */

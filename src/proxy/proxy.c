@@ -68,6 +68,8 @@ struct proxy_call {
     size_t best_len;
     unsigned n_branches;
     unsigned n_pending;
+    struct proxy_route *route; /* trunk hops, or NULL (extension) */
+    size_t next_hop;           /* index of the next hop to try */
     struct proxy_call_info ci; /* views into 'tail' */
     char *orig;                /* the request as received (in 'tail') */
     size_t orig_len;
@@ -217,11 +219,13 @@ void proxy_cfg_default(struct proxy_cfg *cfg)
     cfg->max_calls = 65536;
 }
 
-static bool default_start(void *ud, const struct proxy_call_info *ci,
-                          bool callee_is_ext, struct proxy_refusal *ref)
+static bool default_start(void *ud, struct proxy_call_info *ci,
+                          bool callee_is_ext, struct proxy_route *rt,
+                          struct proxy_refusal *ref)
 {
     (void)ud;
     (void)ci;
+    (void)rt;
     if (callee_is_ext) {
         return true;
     }
@@ -402,6 +406,7 @@ static void call_free(struct proxy_call *c)
         free(c->br[i].req);
     }
     free(c->best);
+    free(c->route);
     pw->n_calls--;
     free(c);
 }
@@ -458,7 +463,8 @@ static int respond_own(struct proxy_worker *pw, struct sip_txn *stx,
 
 /* Our own final answer for call 'c' (its stored request). */
 static void call_respond_own(struct proxy_call *c, int status,
-                             const char *reason, uint64_t now_ms)
+                             const char *reason, const char *extra,
+                             uint64_t now_ms)
 {
     struct sip_msg m;
     if (c->stx == NULL || c->is_final_sent) {
@@ -473,7 +479,7 @@ static void call_respond_own(struct proxy_call *c, int status,
         return;
     }
     if (respond_own(c->pw, stx, &m, sv_cstr(c->up_ip), c->up_port, status,
-                    reason, NULL, now_ms)
+                    reason, extra, now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
     }
@@ -582,7 +588,7 @@ static void send_best(struct proxy_call *c, uint64_t now_ms)
             sip_txn_server_abandon(stx);
         }
     } else {
-        call_respond_own(c, up, NULL, now_ms);
+        call_respond_own(c, up, NULL, NULL, now_ms);
     }
     call_end(c, status == 408 ? PROXY_CALL_TIMEOUT : PROXY_CALL_FAILED, up);
 }
@@ -614,6 +620,9 @@ static void make_dialog(struct proxy_call *c, const struct sip_msg *resp,
      * one after the call ended (a 2xx racing the caller's CANCEL), makes
      * a dialog without hooks. */
     ci.is_extra = !c->has_start_hook;
+    if (ci.is_extra) {
+        ci.pol = NULL; /* the policy's state belongs to the first dialog */
+    }
     int rc = proxy_dlg_add(&pc->dialogs, &ci, now_ms);
     if (rc != 0 && rc != -EEXIST) {
         log_warn_rl(&lc, "dialog not tracked: %s", strerror(-rc));
@@ -625,7 +634,42 @@ static void make_dialog(struct proxy_call *c, const struct sip_msg *resp,
         if (pc->policy.on_call_answer) {
             pc->policy.on_call_answer(pc->policy.ud, &ci);
         }
+        if (rc != 0) {
+            /* No dialog will end it: it ends now for the hooks. */
+            end_hook(pc, &ci, PROXY_CALL_EXPIRED, 200);
+        }
     }
+}
+
+static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
+                     uint64_t now_ms, struct proxy_refusal *ref);
+
+/* A failed hop that lets the next one be tried (RFC 3263 §4.3 spirit:
+ * no answer or a server failure, not a refusal by the far end). */
+static bool is_failover(int status)
+{
+    return status == 408 || (status >= 500 && status < 600);
+}
+
+/* The last hop failed: try the next one. Returns true when a branch runs
+ * again or the call was answered here (a refusal of every hop left). */
+static bool fail_over(struct proxy_call *c, int status, uint64_t now_ms)
+{
+    struct sip_msg m;
+    if (c->route == NULL || c->is_final_sent || c->n_pending > 0
+        || !is_failover(status) || c->next_hop >= c->route->n_hops
+        || !orig_msg(c, &m)) {
+        return false;
+    }
+    struct proxy_refusal ref = { 0 };
+    if (try_hops(c, &m, now_ms, &ref)) {
+        return true;
+    }
+    if (ref.status != 0 && c->best_status == 0) {
+        call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs, now_ms);
+        call_end(c, PROXY_CALL_REFUSED, ref.status);
+    }
+    return false;
 }
 
 static void branch_final(struct proxy_branch *b, const struct sip_msg *resp,
@@ -666,6 +710,9 @@ static void branch_final(struct proxy_branch *b, const struct sip_msg *resp,
         if (status >= 600) {
             cancel_branches(c, now_ms); /* §16.7 step 5 */
         }
+    }
+    if (fail_over(c, status, now_ms)) {
+        return;
     }
     call_settle(c, now_ms);
 }
@@ -917,6 +964,37 @@ static int target_addr(const struct sip_uri *u, const struct reg_src *src,
     return 0;
 }
 
+/* Start the next hop of c->route that the policy lets through. Returns
+ * true when a branch runs; false with 'ref' holding the policy's last
+ * refusal (status 0: none) when no hop is left. */
+static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
+                     uint64_t now_ms, struct proxy_refusal *ref)
+{
+    struct proxy_worker *pw = c->pw;
+    struct proxy_core *pc = pw->core;
+    struct proxy_src src = { .dest = c->up,
+                             .ip = sv_cstr(c->up_ip),
+                             .port = c->up_port };
+    struct sip_nameaddr rt;
+    bool drop_route = proxy_fwd_first_route(msg, &rt) && is_us(pc, &rt.uri);
+    while (c->next_hop < c->route->n_hops
+           && c->n_branches < PROXY_MAX_BRANCHES) {
+        const struct proxy_hop *h = &c->route->hops[c->next_hop++];
+        c->ci.trunk_id = h->trunk_id;
+        if (pc->policy.on_hop
+            && !pc->policy.on_hop(pc->policy.ud, &c->ci, h, ref)) {
+            continue;
+        }
+        unsigned before = c->n_branches;
+        fork_to(c, msg, &src, sv_cstr(h->ruri), true, drop_route, &h->addr,
+                now_ms);
+        if (c->n_branches > before) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void refuse_now(struct proxy_worker *pw, struct sip_txn *stx,
                        const struct sip_msg *msg, const struct proxy_src *src,
                        int status, const char *reason, const char *extra)
@@ -963,8 +1041,9 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     ci.callee = sv_make(callee, (size_t)ulen);
     ci.caller_user_id = caller->user_id;
     ci.tenant_id = caller->tenant_id;
+    ci.trunk_id = caller->trunk_id;
     ci.start_ms = wall_ms();
-    if (ci.caller_user_id == 0 && caller->find_user) {
+    if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);
     }
@@ -977,7 +1056,7 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     bool same_tenant = sv_eq_nocase(host, caller->domain)
                        || sv_eq_cstr_nocase(host, pc->self_ip);
     bool is_ext = false;
-    if (same_tenant && caller->find_user) {
+    if (same_tenant && ci.trunk_id == 0 && caller->find_user) {
         int64_t tid = 0;
         is_ext = caller->find_user(caller->find_ud, caller->domain, ci.callee,
                                    &ci.callee_user_id, &tid)
@@ -995,42 +1074,73 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     }
     count(&pc->stats.calls);
     struct proxy_refusal ref = { 0 };
-    if (!pc->policy.on_call_start(pc->policy.ud, &c->ci, is_ext, &ref)) {
+    struct proxy_route *route = malloc(sizeof(*route));
+    if (route) {
+        route->ext_user_id = is_ext ? ci.callee_user_id : 0;
+        route->n_hops = 0;
+    }
+    if (route == NULL
+        || !pc->policy.on_call_start(pc->policy.ud, &c->ci, is_ext, route,
+                                     &ref)) {
         int st = ref.status >= 400 && ref.status <= 699 ? ref.status : 403;
+        if (route == NULL) {
+            st = 503;
+        }
         c->is_final_sent = true;
         c->stx = NULL;
         sip_txn_set_ud(stx, NULL);
         refuse_now(pw, stx, msg, src, st, ref.reason, ref.extra_hdrs);
         count(&pc->stats.failed);
-        end_hook(pc, &c->ci, PROXY_CALL_REFUSED, st);
+        if (route) {
+            end_hook(pc, &c->ci, PROXY_CALL_REFUSED, st);
+        }
+        free(route);
         call_free(c);
         return;
     }
     c->has_start_hook = true;
 
-    struct targets ts = { .cap = pc->cfg.max_branches };
-    if (is_ext) {
-        reg_loc_lookup(pc->loc, ci.callee_user_id, (int64_t)(wall_ms() / 1000),
-                       collect, &ts);
-    }
-    struct sip_nameaddr rt;
-    bool drop_route = proxy_fwd_first_route(msg, &rt) && is_us(pc, &rt.uri);
-    for (unsigned i = 0; i < ts.n; i++) {
-        struct sip_uri u;
-        struct net_addr to;
-        struct sv uri = sv_cstr(ts.t[i].uri);
-        if (sip_parse_uri(uri, &u, NULL) != SIP_PARSE_OK
-            || target_addr(&u, &ts.t[i].src, &to) != 0) {
-            continue;
+    if (route->ext_user_id > 0) {
+        struct targets ts = { .cap = pc->cfg.max_branches };
+        c->ci.callee_user_id = route->ext_user_id;
+        free(route);
+        reg_loc_lookup(pc->loc, c->ci.callee_user_id,
+                       (int64_t)(wall_ms() / 1000), collect, &ts);
+        struct sip_nameaddr rt;
+        bool drop_route =
+            proxy_fwd_first_route(msg, &rt) && is_us(pc, &rt.uri);
+        for (unsigned i = 0; i < ts.n; i++) {
+            struct sip_uri u;
+            struct net_addr to;
+            struct sv uri = sv_cstr(ts.t[i].uri);
+            if (sip_parse_uri(uri, &u, NULL) != SIP_PARSE_OK
+                || target_addr(&u, &ts.t[i].src, &to) != 0) {
+                continue;
+            }
+            fork_to(c, msg, src, uri, true, drop_route, &to, now_ms);
         }
-        fork_to(c, msg, src, uri, true, drop_route, &to, now_ms);
-    }
-    if (c->n_pending == 0) {
-        /* Not an extension (the policy let it through, but nothing routes
-         * it yet) or no reachable contact. */
-        int st = is_ext ? 480 : 404;
-        call_respond_own(c, st, NULL, now_ms);
-        call_end(c, is_ext ? PROXY_CALL_UNAVAILABLE : PROXY_CALL_FAILED, st);
+        if (c->n_pending == 0) {
+            /* No reachable contact. */
+            call_respond_own(c, 480, NULL, NULL, now_ms);
+            call_end(c, PROXY_CALL_UNAVAILABLE, 480);
+            call_free(c);
+            return;
+        }
+    } else if (route->n_hops > 0) {
+        c->route = route;
+        if (!try_hops(c, msg, now_ms, &ref)) {
+            int st = ref.status ? ref.status : 503;
+            call_respond_own(c, st, ref.reason, ref.extra_hdrs, now_ms);
+            call_end(c, ref.status ? PROXY_CALL_REFUSED : PROXY_CALL_FAILED,
+                     st);
+            call_free(c);
+            return;
+        }
+    } else {
+        /* The policy let it through but named no destination. */
+        free(route);
+        call_respond_own(c, 404, NULL, NULL, now_ms);
+        call_end(c, PROXY_CALL_FAILED, 404);
         call_free(c);
         return;
     }
@@ -1054,7 +1164,7 @@ void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
         return;
     }
     /* §16.10: 487 upstream, CANCEL downstream. */
-    call_respond_own(c, 487, NULL, now_ms);
+    call_respond_own(c, 487, NULL, NULL, now_ms);
     call_end(c, PROXY_CALL_CANCELLED, 487);
     cancel_branches(c, now_ms);
     call_settle(c, now_ms);
@@ -1170,7 +1280,7 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
     }
     fork_to(c, msg, src, SV_NULL, false, drop_route, &to, now_ms);
     if (c->n_pending == 0) {
-        call_respond_own(c, 500, NULL, now_ms);
+        call_respond_own(c, 500, NULL, NULL, now_ms);
         call_free(c);
         return;
     }

@@ -67,26 +67,57 @@ struct proxy_refusal {
     int status;             /* 400-699 */
     const char *reason;     /* reason phrase (static), NULL: standard */
     const char *extra_hdrs; /* "Name: value\r\n" lines, NULL: none; must
-                               live until on_call_start's caller returns */
+                               live until the hook's caller returns */
+};
+
+#define PROXY_MAX_HOPS    8
+#define PROXY_HOP_URI_MAX 192
+
+/* A next hop outside the extensions: a trunk. */
+struct proxy_hop {
+    struct net_addr addr;          /* where the INVITE is sent (UDP) */
+    char ruri[PROXY_HOP_URI_MAX];  /* its Request-URI */
+    int64_t trunk_id;              /* reported in ci->trunk_id */
+};
+
+/*
+ * Where a call goes, as on_call_start decides: the registered contacts of
+ * extension 'ext_user_id' (all forked at once), or else 'hops' one at a
+ * time in order, the next one tried when the last failed with 408, 5xx
+ * or no answer (failover).
+ */
+struct proxy_route {
+    int64_t ext_user_id; /* > 0: fork to this extension */
+    struct proxy_hop hops[PROXY_MAX_HOPS];
+    size_t n_hops;
 };
 
 /*
  * Extension points for routing, limits and CDRs. Called on the worker that
  * handles the message (on_call_end also from the thread running
  * proxy_core_expire()), so they must be thread-safe and must not block.
- * 'ci' and its views are valid only during the call.
+ * 'ci' views are valid only during the call; ci->pol is the policy's own
+ * pointer, kept with the call and its dialog.
  *  on_call_start: decide; 'callee_is_ext' says whether the Request-URI
- *    names an extension of the caller's tenant. Return true to go on
- *    (forked to the extension's contacts), false with 'ref' filled to
- *    refuse. NULL: allow extensions, 404 for the rest.
+ *    names an extension of the caller's tenant, and 'rt' comes filled
+ *    with that extension (or empty). Return true to go on along 'rt'
+ *    (which the hook may change), false with 'ref' filled to refuse. It
+ *    may set ci->pol, ci->tenant_id and ci->callee_user_id. NULL: allow
+ *    extensions, 404 for the rest.
+ *  on_hop: before a hop is tried (ci->trunk_id is the hop's trunk);
+ *    return false with 'ref' filled to skip it (a limit). NULL: try all.
  *  on_call_answer: the first 2xx of the call was forwarded (dialog made).
  *  on_call_end: the call is over; every call that reached on_call_start
- *    ends here exactly once (unless the daemon stops first).
+ *    ends here exactly once (unless the daemon stops first), so ci->pol
+ *    is released here.
  */
 struct proxy_policy {
     void *ud;
-    bool (*on_call_start)(void *ud, const struct proxy_call_info *ci,
-                          bool callee_is_ext, struct proxy_refusal *ref);
+    bool (*on_call_start)(void *ud, struct proxy_call_info *ci,
+                          bool callee_is_ext, struct proxy_route *rt,
+                          struct proxy_refusal *ref);
+    bool (*on_hop)(void *ud, struct proxy_call_info *ci,
+                   const struct proxy_hop *hop, struct proxy_refusal *ref);
     void (*on_call_answer)(void *ud, const struct proxy_call_info *ci);
     void (*on_call_end)(void *ud, const struct proxy_call_info *ci,
                         enum proxy_call_result res, int status);
@@ -194,12 +225,17 @@ struct proxy_src {
     uint16_t port;
 };
 
-/* Who the caller is (already authenticated) and how to find extensions. */
+/*
+ * Who the caller is (an authenticated extension, or a trunk) and how to
+ * find extensions.
+ */
 struct proxy_caller {
-    struct sv user;   /* authenticated extension */
+    struct sv user;   /* authenticated extension; for a trunk the From
+                         user (the remote number) */
     struct sv domain; /* its tenant's domain (the realm) */
     int64_t user_id;
     int64_t tenant_id;
+    int64_t trunk_id; /* > 0: the call comes in from this trunk */
     /* Look up extension 'user' of 'domain': 0 with its ids, -ENOENT, or
      * another negative errno. On the calling thread. */
     int (*find_user)(void *ud, struct sv domain, struct sv user,

@@ -48,6 +48,10 @@ struct hooks {
     int last_status;
     char last_callee[32];
     bool refuse; /* on_call_start refuses with 403 */
+    unsigned n_hops;     /* > 0: route external numbers to these trunks */
+    unsigned hop_refuse; /* bit i: on_hop refuses trunk i+1 */
+    unsigned hops_tried;
+    int64_t last_trunk;
 };
 
 struct fx {
@@ -83,8 +87,8 @@ static void on_send(void *ud, const struct sip_txn_dest *dest,
                      0);
 }
 
-static bool h_start(void *ud, const struct proxy_call_info *ci, bool is_ext,
-                    struct proxy_refusal *ref)
+static bool h_start(void *ud, struct proxy_call_info *ci, bool is_ext,
+                    struct proxy_route *rt, struct proxy_refusal *ref)
 {
     struct hooks *h = ud;
     h->starts++;
@@ -96,8 +100,36 @@ static bool h_start(void *ud, const struct proxy_call_info *ci, bool is_ext,
         ref->extra_hdrs = "Warning: 399 sipwarden \"test rule\"\r\n";
         return false;
     }
+    if (!is_ext && h->n_hops > 0) {
+        for (unsigned i = 0; i < h->n_hops; i++) {
+            struct proxy_hop *hop = &rt->hops[i];
+            char ip[32];
+            snprintf(ip, sizeof(ip), "10.9.0.%u", i + 1);
+            assert_int_equal(net_addr_parse(ip, 5060, &hop->addr), 0);
+            snprintf(hop->ruri, sizeof(hop->ruri), "sip:%.*s@%s:5060",
+                     SV_FMT(ci->callee), ip);
+            hop->trunk_id = i + 1;
+        }
+        rt->n_hops = h->n_hops;
+        return true;
+    }
     if (!is_ext) {
         ref->status = 404;
+        return false;
+    }
+    return true;
+}
+
+static bool h_hop(void *ud, struct proxy_call_info *ci,
+                  const struct proxy_hop *hop, struct proxy_refusal *ref)
+{
+    struct hooks *h = ud;
+    assert_int_equal(ci->trunk_id, hop->trunk_id);
+    h->hops_tried++;
+    if (h->hop_refuse & (1u << (hop->trunk_id - 1))) {
+        ref->status = 503;
+        ref->reason = "Service Unavailable";
+        ref->extra_hdrs = "Reason: SIP;cause=503;text=\"trunk_limit\"\r\n";
         return false;
     }
     return true;
@@ -114,7 +146,7 @@ static void h_end(void *ud, const struct proxy_call_info *ci,
                   enum proxy_call_result res, int status)
 {
     struct hooks *h = ud;
-    (void)ci;
+    h->last_trunk = ci->trunk_id;
     h->ends++;
     h->last_res = res;
     h->last_status = status;
@@ -173,6 +205,7 @@ static int setup(void **state)
     struct sip_txn_config cfg;
     struct proxy_policy pol = { .ud = &f->h,
                                 .on_call_start = h_start,
+                                .on_hop = h_hop,
                                 .on_call_answer = h_answer,
                                 .on_call_end = h_end };
     struct net_addr self;
@@ -462,6 +495,75 @@ static void best_of_failures(void **state)
     assert_int_equal(proxy_worker_calls(&f->pw), 0);
 }
 
+/* Trunk hops: one at a time; a 503 fails over to the next, whose
+ * Request-URI the policy chose; the answer ends the failover. */
+static void trunk_failover(void **state)
+{
+    struct fx *f = *state;
+    f->h.n_hops = 3;
+    invite(f, "0044123", "hop1");
+    assert_int_equal(f->n_sent, 2); /* 100, INVITE to the first trunk */
+    starts_with(sent_to(f, 1, "10.9.0.1:5060"),
+                "INVITE sip:0044123@10.9.0.1:5060 SIP/2.0");
+    assert_null(strstr(f->sent[1].bytes, "Proxy-Authorization"));
+    assert_non_null(strstr(f->sent[1].bytes, "Record-Route: <sip:127.0.0.1"));
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond(f, inv, 503, "t1");
+    /* ACK to the first trunk, then the INVITE to the second. */
+    assert_int_equal(f->n_sent, 4);
+    starts_with(sent_to(f, 2, "10.9.0.1:5060"), "ACK ");
+    starts_with(sent_to(f, 3, "10.9.0.2:5060"),
+                "INVITE sip:0044123@10.9.0.2:5060 SIP/2.0");
+    memcpy(inv, f->sent[3].bytes, f->sent[3].len + 1);
+    respond(f, inv, 200, "t2");
+    starts_with(sent_to(f, f->n_sent - 1, "10.0.0.10:5060"), "SIP/2.0 200 ");
+    assert_int_equal(f->h.hops_tried, 2);
+    assert_int_equal(f->h.answers, 1);
+    assert_int_equal(proxy_dlg_count(&f->pc.dialogs), 1);
+}
+
+/* A 486 from a trunk is the far end's answer: no failover. */
+static void trunk_busy_no_failover(void **state)
+{
+    struct fx *f = *state;
+    f->h.n_hops = 2;
+    invite(f, "0044123", "hop2");
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond(f, inv, 486, "t1");
+    starts_with(sent_to(f, f->n_sent - 1, "10.0.0.10:5060"), "SIP/2.0 486 ");
+    assert_int_equal(f->h.hops_tried, 1);
+    assert_int_equal(f->h.ends, 1);
+    assert_int_equal(f->h.last_res, PROXY_CALL_FAILED);
+    assert_int_equal(proxy_worker_calls(&f->pw), 0);
+}
+
+/* on_hop skips trunks at their limit; when none is left the caller gets
+ * the policy's refusal with its headers. */
+static void trunk_limits(void **state)
+{
+    struct fx *f = *state;
+    f->h.n_hops = 2;
+    f->h.hop_refuse = 1u; /* trunk 1 is full */
+    invite(f, "0044123", "hop3");
+    starts_with(sent_to(f, 1, "10.9.0.2:5060"), "INVITE sip:0044123@10.9.0.2");
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond(f, inv, 200, "t2");
+    assert_int_equal(f->h.answers, 1);
+
+    f->h.hop_refuse = 3u; /* both full */
+    f->n_sent = 0;
+    invite(f, "0044124", "hop4");
+    assert_int_equal(f->n_sent, 2);
+    starts_with(sent_to(f, 1, "10.0.0.10:5060"), "SIP/2.0 503 ");
+    assert_non_null(strstr(f->sent[1].bytes, "text=\"trunk_limit\""));
+    assert_int_equal(f->h.last_res, PROXY_CALL_REFUSED);
+    assert_int_equal(f->h.last_status, 503);
+    assert_int_equal(f->h.last_trunk, 2);
+}
+
 static void caller_cancels(void **state)
 {
     struct fx *f = *state;
@@ -665,6 +767,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(best_of_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(caller_cancels, setup, teardown),
+        cmocka_unit_test_setup_teardown(trunk_failover, setup, teardown),
+        cmocka_unit_test_setup_teardown(trunk_busy_no_failover, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(trunk_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(timer_c, setup, teardown),
         cmocka_unit_test_setup_teardown(nobody_there, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_dialog, setup, teardown),
