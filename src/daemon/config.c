@@ -25,6 +25,7 @@ enum key_kind {
     KEY_DIGEST,
     KEY_FWMODE,
     KEY_IDENT,
+    KEY_MS, /* seconds in the file, milliseconds in the struct */
 };
 
 struct key_desc {
@@ -65,6 +66,11 @@ static const struct key_desc keys[] = {
     U32("sip", "max_transactions", max_transactions, 64, 10000000),
     { "sip", "digest_algorithms", KEY_DIGEST, 0, 0, 0, 0 },
     STR("http", "listen", http_listen, KEY_ADDR),
+    /* register trunks: retry after a failure, doubling from min to max */
+    { "calls", "trunk_retry_min_s", KEY_MS,
+      offsetof(struct sw_config, trunk_backoff_min_ms), 0, 1, 3600 },
+    { "calls", "trunk_retry_max_s", KEY_MS,
+      offsetof(struct sw_config, trunk_backoff_max_ms), 0, 1, 86400 },
     { "firewall", "nftables", KEY_FWMODE, offsetof(struct sw_config, fw_mode),
       0, 0, 0 },
     STR("firewall", "table", fw_table, KEY_IDENT),
@@ -89,6 +95,8 @@ void sw_config_defaults(struct sw_config *cfg)
     cfg->digest_algs[0] = REG_DIGEST_SHA256;
     cfg->digest_algs[1] = REG_DIGEST_MD5;
     cfg->n_digest_algs = 2;
+    cfg->trunk_backoff_min_ms = 30000;
+    cfg->trunk_backoff_max_ms = 1800000;
     cfg->fw_mode = SW_FW_AUTO;
     snprintf(cfg->fw_table, sizeof(cfg->fw_table), "sipwarden");
 }
@@ -187,13 +195,15 @@ static int set_key(struct load_state *st, const struct key_desc *k,
         memcpy(field, value, strlen(value) + 1);
         return 1;
     case KEY_U32:
+    case KEY_MS:
         if (sv_to_u64(sv_cstr(value), k->max, &n) != 0 || n < k->min) {
             char range[64];
             snprintf(range, sizeof(range), "%u..%u", k->min, k->max);
             return fail(st, "%s: expected a whole number in %s", k->name,
                         range);
         }
-        *(uint32_t *)(void *)field = (uint32_t)n;
+        *(uint32_t *)(void *)field =
+            (uint32_t)(k->kind == KEY_MS ? n * 1000 : n);
         return 1;
     case KEY_DIGEST:
         return set_digest(st, value);

@@ -42,6 +42,9 @@ struct sw_config {
 
     char http_listen[SW_CONF_ADDR_LEN]; /* [http] listen */
 
+    uint32_t trunk_backoff_min_ms; /* [calls] trunk_retry_min_s, in ms */
+    uint32_t trunk_backoff_max_ms; /* [calls] trunk_retry_max_s, in ms */
+
     int fw_mode;       /* [firewall] nftables: enum sw_fw_mode */
     char fw_table[32]; /* [firewall] table */
 };

@@ -151,6 +151,10 @@ static void hook_after_change(void *ud, const char *op, const json_t *req)
         sw_guard_reload(&c->core->guard);
         return;
     }
+    /* Everything else may be call configuration (tenants, groups,
+     * profiles, number lists, hours, trunks, rules, limits, fraud
+     * thresholds, suspensions): the call policy reloads. */
+    sw_calls_reload(c->core);
     if (strcmp(op, "user.rm") != 0) {
         return;
     }
@@ -225,6 +229,7 @@ static json_t *stats_json(struct sw_core *core)
                         json_integer((json_int_t)reg_loc_count(
                             &core->loc, clock_wall_s(NULL))));
     sw_guard_stats_json(&core->guard, st);
+    sw_calls_stats_json(core, st);
     return json_pack("{s:b, s:o}", "ok", 1, "stats", st);
 }
 

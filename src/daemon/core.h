@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "base/buf.h"
+#include "daemon/callctl.h"
 #include "daemon/config.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
@@ -54,6 +55,7 @@ struct sw_worker {
     struct sec_req_info sec_req;   /* ... and of its request */
     struct proxy_worker proxy;     /* calls this worker forwards */
     bool has_proxy;                /* proxy set up: calls are routed */
+    struct trunk_reg_set *trunks;  /* worker 0: register trunks, or NULL */
     bool is_ready;                 /* init finished: handles must be closed */
 };
 
@@ -64,6 +66,7 @@ struct sw_core {
     struct sw_lookup_cache lookup; /* tenants and credentials */
     struct sw_guard guard;         /* the shield and its bans */
     struct proxy_core proxy;       /* calls: policy hooks, dialogs */
+    struct sw_calls calls;         /* call policy, gateways, trunks */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

@@ -119,6 +119,8 @@ static void arm_timer(struct sw_worker *w)
     if (w->has_proxy) {
         uint64_t pdue = proxy_worker_next_deadline_ms(&w->proxy);
         due = pdue < due ? pdue : due;
+        pdue = sw_calls_worker_deadline(w);
+        due = pdue < due ? pdue : due;
     }
     if (due == UINT64_MAX || due >= w->txn_timer_due_ms) {
         return;
@@ -134,6 +136,7 @@ void sw_pipeline_run_timers(struct sw_worker *w)
     sip_txn_table_run_timers(&w->txn, now_ms(w));
     if (w->has_proxy) {
         proxy_worker_run_timers(&w->proxy, now_ms(w));
+        sw_calls_worker_run(w, now_ms(w));
     }
     arm_timer(w);
 }
@@ -245,18 +248,16 @@ typedef int reg_entry_fn(struct reg_registrar *r, const struct sip_msg *msg,
 
 /* Run 'fn' for the request; false when nothing is to be sent (the answer
  * could not be built, or the shield dropped the request). */
-static bool run_registrar(struct req_ctx *rc, const struct sip_msg *msg,
-                          reg_entry_fn *fn, struct reg_result *res)
+static bool run_with(struct req_ctx *rc, const struct sip_msg *msg,
+                     reg_entry_fn *fn, struct reg_registrar *r,
+                     const struct reg_lookup *lk, struct reg_result *res)
 {
     struct sw_worker *w = rc->w;
     struct reg_origin org;
-    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
-    const struct reg_lookup lk = { sw_lookup_tenant, sw_lookup_creds, gate,
-                                   &lx };
 
     origin_of(rc, &org);
     buf_reset(&w->out);
-    if (fn(&w->core->reg, msg, &org, &lk, &w->out, res) != 0) {
+    if (fn(r, msg, &org, lk, &w->out, res) != 0) {
         count(&w->core->stats.send_errors);
         return false;
     }
@@ -264,10 +265,88 @@ static bool run_registrar(struct req_ctx *rc, const struct sip_msg *msg,
     return res->outcome != REG_OUT_DROPPED;
 }
 
+static bool run_registrar(struct req_ctx *rc, const struct sip_msg *msg,
+                          reg_entry_fn *fn, struct reg_result *res)
+{
+    struct sw_worker *w = rc->w;
+    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
+    const struct reg_lookup lk = { sw_lookup_tenant, sw_lookup_creds, gate,
+                                   &lx };
+    return run_with(rc, msg, fn, &w->core->reg, &lk, res);
+}
+
+/* Accept-register gateways: the trunk's credentials in the trunk's realm,
+ * a registrar of their own. The gate is the same: failures count. */
+struct gw_ctx {
+    struct sw_lookup_ctx lx; /* first: the gate reads it */
+    struct calls_engine *e;
+};
+
+#define GW_TENANT_ID INT64_C(0x7fff000000000000) /* no tenant of the store */
+
+static int gw_tenant(void *ud, struct sv domain, struct reg_tenant *out)
+{
+    (void)ud;
+    (void)domain;
+    memset(out, 0, sizeof(*out));
+    out->tenant_id = GW_TENANT_ID;
+    out->min_expires_s = 60;
+    out->max_expires_s = 3600;
+    out->default_expires_s = 3600;
+    out->max_contacts = 1;
+    return 0;
+}
+
+static int gw_creds(void *ud, struct sv domain, struct sv user,
+                    struct reg_creds *out)
+{
+    struct gw_ctx *g = ud;
+    int64_t trunk_id = 0;
+    char md5[65], sha[65];
+    memset(out, 0, sizeof(*out));
+    int rc = calls_engine_gateway_creds(g->e, domain, user, &trunk_id, md5,
+                                        sha);
+    if (rc != 0) {
+        return rc;
+    }
+    out->user_id = trunk_id;
+    out->tenant_id = GW_TENANT_ID;
+    snprintf(out->ha1_md5, sizeof(out->ha1_md5), "%s", md5);
+    snprintf(out->ha1_sha256, sizeof(out->ha1_sha256), "%s", sha);
+    explicit_bzero(md5, sizeof(md5));
+    explicit_bzero(sha, sizeof(sha));
+    return 0;
+}
+
+static bool is_gateway(struct sw_worker *w, const struct sip_msg *msg)
+{
+    int64_t id;
+    char md5[65], sha[65];
+    struct calls_engine *e = w->core->calls.engine;
+    bool yes = e
+               && calls_engine_gateway_creds(e, msg->to.uri.host,
+                                             msg->to.uri.user, &id, md5, sha)
+                      == 0;
+    explicit_bzero(md5, sizeof(md5));
+    explicit_bzero(sha, sizeof(sha));
+    return yes;
+}
+
 static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
 {
+    struct sw_worker *w = rc->w;
     struct reg_result res;
-    if (run_registrar(rc, msg, reg_registrar_handle, &res)) {
+    bool ok;
+    if (is_gateway(w, msg)) {
+        struct gw_ctx g = { { &w->core->lookup, w->st, now_ms(w), w },
+                            w->core->calls.engine };
+        const struct reg_lookup lk = { gw_tenant, gw_creds, gate, &g };
+        ok = run_with(rc, msg, reg_registrar_handle, &w->core->calls.gw_reg,
+                      &lk, &res);
+    } else {
+        ok = run_registrar(rc, msg, reg_registrar_handle, &res);
+    }
+    if (ok) {
         send_answer(rc, res.status);
     }
 }
@@ -300,12 +379,41 @@ static bool proxied(const struct req_ctx *rc)
     return rc->w->has_proxy && rc->pkt->proto == NET_PROTO_UDP;
 }
 
-/* An INVITE is authenticated (407, counted by the shield like any
- * credential), then handed to the proxy. */
+/* Hand a new INVITE and its server transaction to the proxy, which
+ * answers it from now on. */
+static void to_proxy(struct req_ctx *rc, const struct sip_msg *msg,
+                     const struct proxy_caller *caller)
+{
+    struct proxy_src src;
+    src_of(rc, &src);
+    struct sip_txn *stx = rc->txn;
+    rc->txn = NULL;
+    proxy_invite(&rc->w->proxy, msg, stx, &src, caller, now_ms(rc->w));
+    arm_timer(rc->w);
+}
+
+/* An INVITE from a trunk is trusted by its source address; any other is
+ * authenticated (407, counted by the shield like any credential). Both
+ * go to the proxy, whose policy decides. */
 static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
 {
     struct sw_worker *w = rc->w;
     struct reg_result res;
+    struct calls_engine *e = w->core->calls.engine;
+    int64_t trunk_id = e ? calls_engine_trunk_of(e, &rc->pkt->src) : 0;
+    if (trunk_id > 0) {
+        /* From a trunk: trusted by its address, never challenged. */
+        if (!proxied(rc) || rc->txn == NULL) {
+            answer(rc, msg, 501, "Not Implemented", allow_hdr);
+            return;
+        }
+        struct proxy_caller caller = { .user = msg->from.uri.user,
+                                       .domain = SV_NULL,
+                                       .trunk_id = trunk_id,
+                                       .policy_arg = w->st };
+        to_proxy(rc, msg, &caller);
+        return;
+    }
     if (!run_registrar(rc, msg, reg_registrar_auth_request, &res)) {
         return;
     }
@@ -334,13 +442,9 @@ static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
         .domain = sv_make(domain, host.len),
         .find_user = find_user,
         .find_ud = &lx,
+        .policy_arg = w->st,
     };
-    struct proxy_src src;
-    src_of(rc, &src);
-    struct sip_txn *stx = rc->txn;
-    rc->txn = NULL; /* the proxy answers it */
-    proxy_invite(&w->proxy, msg, stx, &src, &caller, now_ms(w));
-    arm_timer(w);
+    to_proxy(rc, msg, &caller);
 }
 
 /* A request inside a dialog (To tag): routed by the proxy. */

@@ -71,6 +71,7 @@ struct serve {
 static void on_timer_closed(uv_handle_t *h)
 {
     struct sw_worker *w = h->data;
+    sw_calls_worker_fini(w);
     sip_txn_table_fini(&w->txn);
     if (w->has_proxy) {
         w->has_proxy = false;
@@ -296,6 +297,7 @@ static void stop_main(struct serve *s)
     log_info(&lc, "stopping");
     sw_control_close(&s->ctl);
     sw_guard_close(&s->core.guard);
+    sw_calls_close(&s->core);
     loop_signals_close(&s->sigs);
     if (s->has_persist_timer) {
         uv_close((uv_handle_t *)&s->persist_timer, NULL);
@@ -308,6 +310,7 @@ static void on_signal(void *ud, int signum)
     if (signum == SIGHUP) {
         log_info(&lc, "SIGHUP: reloading the shield's configuration");
         sw_guard_reload(&s->core.guard);
+        sw_calls_reload(&s->core);
         return;
     }
     stop_main(s);
@@ -318,6 +321,7 @@ static void on_persist_timer(uv_timer_t *t)
     struct serve *s = t->data;
     int64_t now = clock_wall_s(NULL);
     sw_persist_flush(&s->persist, now);
+    sw_calls_tick(&s->core, now);
     if (++s->ticks % PURGE_EVERY_TICKS == 0) {
         sw_persist_purge(&s->persist, now);
         /* Dialogs that never saw their BYE end here. */
@@ -403,7 +407,15 @@ static int start(struct serve *s)
         log_err(&lc, "registrar: %s", strerror(-rc));
         return rc;
     }
-    rc = proxy_core_init(&s->core.proxy, NULL, NULL, &s->core.loc);
+    rc = sw_calls_open(&s->core, &s->loop, s->st, nonce_key,
+                       cfg->nonce_lifetime_s);
+    if (rc != 0) {
+        log_err(&lc, "call policy: %s", strerror(-rc));
+        return rc;
+    }
+    struct proxy_policy policy;
+    calls_engine_policy(s->core.calls.engine, &policy);
+    rc = proxy_core_init(&s->core.proxy, NULL, &policy, &s->core.loc);
     if (rc != 0) {
         log_err(&lc, "call proxy: %s", strerror(-rc));
         return rc;
@@ -497,6 +509,7 @@ static void finish(struct serve *s)
     if (s->has_proxy) {
         proxy_core_fini(&s->core.proxy);
     }
+    sw_calls_fini(&s->core);
     reg_registrar_fini(&s->core.reg);
     reg_loc_fini(&s->core.loc);
     sw_lookup_fini(&s->core.lookup);

@@ -38,6 +38,10 @@ struct proxy_call_info {
     int64_t trunk_id;       /* inbound: the trunk it came from; outbound:
                                the trunk of the hop tried last; 0: none */
     void *pol;              /* the policy's state of the call, or NULL */
+    struct sv src_ip;       /* the caller's address as text (the call
+                               only: not kept with the dialog) */
+    void *policy_arg;       /* proxy_caller.policy_arg, during
+                               on_call_start only */
     int64_t start_ms;       /* wall clock, unix ms: INVITE received */
     int64_t answer_ms;      /* wall clock, unix ms: 2xx received */
     bool is_extra;          /* a further 2xx of a forked call: no hooks */

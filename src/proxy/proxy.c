@@ -623,6 +623,8 @@ static void make_dialog(struct proxy_call *c, const struct sip_msg *resp,
     if (ci.is_extra) {
         ci.pol = NULL; /* the policy's state belongs to the first dialog */
     }
+    ci.src_ip = SV_NULL;
+    ci.policy_arg = NULL;
     int rc = proxy_dlg_add(&pc->dialogs, &ci, now_ms);
     if (rc != 0 && rc != -EEXIST) {
         log_warn_rl(&lc, "dialog not tracked: %s", strerror(-rc));
@@ -824,7 +826,8 @@ static struct proxy_call *call_new(struct proxy_worker *pw,
         return NULL;
     }
     size_t extra = msg->raw.len + ci->domain.len + ci->caller.len
-                   + ci->callee.len + msg->call_id.len + msg->from.tag.len;
+                   + ci->callee.len + msg->call_id.len + msg->from.tag.len
+                   + src->ip.len;
     struct proxy_call *c = calloc(1, sizeof(*c) + extra);
     if (c == NULL) {
         return NULL;
@@ -844,6 +847,7 @@ static struct proxy_call *call_new(struct proxy_worker *pw,
     c->ci.callee = put_str(&pos, ci->callee);
     c->ci.call_id = put_str(&pos, msg->call_id);
     c->ci.caller_tag = put_str(&pos, msg->from.tag);
+    c->ci.src_ip = put_str(&pos, src->ip);
     c->ci.callee_tag = SV_NULL;
     c->all_next = pw->all_calls;
     if (pw->all_calls) {
@@ -1042,6 +1046,7 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     ci.caller_user_id = caller->user_id;
     ci.tenant_id = caller->tenant_id;
     ci.trunk_id = caller->trunk_id;
+    ci.policy_arg = caller->policy_arg;
     ci.start_ms = wall_ms();
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,

@@ -236,6 +236,7 @@ struct proxy_caller {
     int64_t user_id;
     int64_t tenant_id;
     int64_t trunk_id; /* > 0: the call comes in from this trunk */
+    void *policy_arg; /* handed to on_call_start as ci->policy_arg */
     /* Look up extension 'user' of 'domain': 0 with its ids, -ENOENT, or
      * another negative errno. On the calling thread. */
     int (*find_user)(void *ud, struct sv domain, struct sv user,

@@ -22,6 +22,9 @@ static const char *const names[SEC_EV_COUNT] = {
     [SEC_EV_UA_MATCH] = "ua_match",
     [SEC_EV_GEO_DROP] = "geo_drop",
     [SEC_EV_ACL_DROP] = "acl_drop",
+    [SEC_EV_CALL_REFUSED] = "call_refused",
+    [SEC_EV_FRAUD_WARNING] = "fraud_warning",
+    [SEC_EV_FRAUD_SUSPEND] = "fraud_suspend",
 };
 
 struct ev_window {

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The records of calls (CDRs) and of suspensions made by the fraud watch:
+ * queued by the workers in a bounded ring (a full ring drops and counts,
+ * it never blocks a worker) and written by the main loop in one
+ * transaction per drain.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "calls/calls_int.h"
+
+static const struct log_ctx lc = { "calls", NULL };
+
+void calls_rec_push(struct calls_engine *e, const struct calls_rec *r)
+{
+    bool wake = false;
+    pthread_mutex_lock(&e->q_mu);
+    if (e->q_n < e->q_cap) {
+        e->q[(e->q_head + e->q_n) % e->q_cap] = *r;
+        wake = e->q_n++ == 0;
+    } else {
+        atomic_fetch_add_explicit(&e->stats.cdr_lost, 1, memory_order_relaxed);
+    }
+    pthread_mutex_unlock(&e->q_mu);
+    if (wake && e->cfg.wake) {
+        e->cfg.wake(e->cfg.wake_ud);
+    }
+}
+
+/* Take up to 'cap' records from the ring. */
+static size_t take(struct calls_engine *e, struct calls_rec *out, size_t cap)
+{
+    pthread_mutex_lock(&e->q_mu);
+    size_t n = e->q_n < cap ? e->q_n : cap;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = e->q[(e->q_head + i) % e->q_cap];
+    }
+    e->q_head = (e->q_head + n) % e->q_cap;
+    e->q_n -= n;
+    pthread_mutex_unlock(&e->q_mu);
+    return n;
+}
+
+#define DRAIN_BATCH 256
+
+size_t calls_engine_drain(struct calls_engine *e, struct store *st)
+{
+    struct calls_rec *batch = malloc(DRAIN_BATCH * sizeof(*batch));
+    size_t written = 0;
+    if (batch == NULL) {
+        return 0;
+    }
+    for (;;) {
+        size_t n = take(e, batch, DRAIN_BATCH);
+        if (n == 0) {
+            break;
+        }
+        bool in_txn = store_begin(st) == 0;
+        for (size_t i = 0; i < n; i++) {
+            const struct calls_rec *r = &batch[i];
+            int rc;
+            if (r->is_susp) {
+                rc = store_suspension_add(st, r->user_id, r->since, r->reason,
+                                          NULL);
+            } else {
+                rc = store_cdr_add(st, &r->cdr, NULL);
+            }
+            if (rc == 0) {
+                written++;
+                if (!r->is_susp) {
+                    atomic_fetch_add_explicit(&e->stats.cdrs, 1,
+                                              memory_order_relaxed);
+                }
+            } else {
+                atomic_fetch_add_explicit(&e->stats.cdr_lost, 1,
+                                          memory_order_relaxed);
+                log_warn_rl(&lc, "%s not written: %s",
+                            r->is_susp ? "suspension" : "CDR", strerror(-rc));
+            }
+        }
+        if (in_txn && store_commit(st) != 0) {
+            store_rollback(st);
+            log_warn_rl(&lc, "call records lost: commit failed");
+        }
+    }
+    free(batch);
+    return written;
+}
