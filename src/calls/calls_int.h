@@ -84,6 +84,13 @@ struct calls_member {
     int64_t group_id;
 };
 
+/* An exact inbound DID (without its '+'), for a binary search. */
+struct calls_did {
+    char did[ROUTE_DID_MAX + 1];
+    int64_t trunk_id;
+    size_t index; /* in calls_snap.inbound */
+};
+
 struct calls_snap {
     struct sec_snap hdr;
     struct calls_tenant *tenants; /* sorted by id */
@@ -95,6 +102,11 @@ struct calls_snap {
     struct route_inbound_rule *inbound; /* every tenant's */
     int64_t *inbound_tenant;            /* tenant of inbound[i] */
     size_t n_inbound;
+    struct calls_did *exact;      /* exact DIDs, sorted by (did, trunk) */
+    size_t n_exact;
+    struct route_inbound_rule *patterns; /* the other rules, in order */
+    size_t *pattern_index;               /* their index in 'inbound' */
+    size_t n_patterns;
     struct calls_member *members; /* sorted by user id */
     size_t n_members;
     struct limits_callrate_rules *rate; /* never NULL once published */
@@ -147,6 +159,12 @@ const struct calls_trunk *calls_snap_trunk(const struct calls_snap *s,
                                            int64_t id);
 uint32_t calls_snap_trunk_tenant_max(const struct calls_snap *s,
                                      int64_t trunk_id, int64_t tenant_id);
+/* The inbound rule for a call from 'trunk_id' to 'did' (route/rules.h
+ * order), or NULL; *index is its index in s->inbound. */
+const struct route_inbound_rule *calls_snap_inbound(const struct calls_snap *s,
+                                                    int64_t trunk_id,
+                                                    struct sv did,
+                                                    size_t *index);
 /* The groups of a user: a pointer into s->members and their count. */
 const struct calls_member *calls_snap_groups(const struct calls_snap *s,
                                              int64_t user_id, size_t *n);

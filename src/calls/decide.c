@@ -528,20 +528,21 @@ static bool start_inbound(struct calls_engine *e, const struct calls_snap *s,
 {
     const struct calls_trunk *t = calls_snap_trunk(s, ci->trunk_id);
     const struct route_inbound_rule *rule = NULL;
+    size_t idx = 0;
     c->is_inbound = true;
     count(&e->stats.inbound);
     snprintf(c->cdr.class_, sizeof(c->cdr.class_), "inbound");
     if (t) {
         calls_copy_text(c->cdr.trunk, sizeof(c->cdr.trunk), sv_cstr(t->name));
     }
-    if (t == NULL
-        || route_inbound(s->inbound, s->n_inbound, ci->trunk_id, ci->callee,
-                         &rule)
-               != 0) {
+    if (t) {
+        rule = calls_snap_inbound(s, ci->trunk_id, ci->callee, &idx);
+    }
+    if (rule == NULL) {
         return refuse(e, ci, c, ref, 404, 0, RULE_NO_INBOUND,
                       "no inbound rule for this number");
     }
-    int64_t tenant_id = s->inbound_tenant[rule - s->inbound];
+    int64_t tenant_id = s->inbound_tenant[idx];
     const struct calls_tenant *ten = calls_snap_tenant(s, tenant_id);
     struct store_user u;
     struct store *st = ci->policy_arg;

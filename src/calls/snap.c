@@ -531,6 +531,9 @@ static void snap_free(struct sec_snap *hdr)
     free(s->trunk_limits);
     free(s->inbound);
     free(s->inbound_tenant);
+    free(s->exact);
+    free(s->patterns);
+    free(s->pattern_index);
     free(s->members);
     free(s->susp);
     limits_callrate_rules_free(s->rate);
@@ -556,6 +559,56 @@ static int cmp_trunk(const void *a, const void *b)
 {
     const struct calls_trunk *x = a, *y = b;
     return (x->id > y->id) - (x->id < y->id);
+}
+
+static bool is_exact(const char *did)
+{
+    return strpbrk(did, "XxZzNn.") == NULL;
+}
+
+static const char *no_plus(const char *did)
+{
+    return did[0] == '+' ? did + 1 : did;
+}
+
+static int cmp_did(const void *a, const void *b)
+{
+    const struct calls_did *x = a, *y = b;
+    int c = strcmp(x->did, y->did);
+    if (c != 0) {
+        return c;
+    }
+    return (x->trunk_id > y->trunk_id) - (x->trunk_id < y->trunk_id);
+}
+
+/* Split the inbound rules: exact DIDs into a sorted index, patterns kept
+ * in their order for route_inbound(). */
+static int index_inbound(struct calls_snap *s)
+{
+    size_t n = s->n_inbound;
+    if (n == 0) {
+        return 0;
+    }
+    s->exact = calloc(n, sizeof(*s->exact));
+    s->patterns = calloc(n, sizeof(*s->patterns));
+    s->pattern_index = calloc(n, sizeof(*s->pattern_index));
+    if (s->exact == NULL || s->patterns == NULL || s->pattern_index == NULL) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct route_inbound_rule *r = &s->inbound[i];
+        if (is_exact(r->did)) {
+            struct calls_did *d = &s->exact[s->n_exact++];
+            snprintf(d->did, sizeof(d->did), "%s", no_plus(r->did));
+            d->trunk_id = r->trunk_id;
+            d->index = i;
+        } else {
+            s->pattern_index[s->n_patterns] = i;
+            s->patterns[s->n_patterns++] = *r;
+        }
+    }
+    qsort(s->exact, s->n_exact, sizeof(*s->exact), cmp_did);
+    return 0;
 }
 
 static void vec_init(struct vec *v, size_t size)
@@ -619,6 +672,9 @@ int calls_snap_load(struct calls_engine *e, struct store *st,
     s->n_members = l.members.n;
     s->susp = l.susp.p;
     s->n_susp = l.susp.n;
+    if (rc == 0) {
+        rc = index_inbound(s);
+    }
     if (rc == 0) {
         size_t bad = 0;
         rc = limits_callrate_rules_new(l.rate.p, l.rate.n,
@@ -695,6 +751,54 @@ uint32_t calls_snap_trunk_tenant_max(const struct calls_snap *s,
         }
     }
     return 0;
+}
+
+const struct route_inbound_rule *calls_snap_inbound(const struct calls_snap *s,
+                                                    int64_t trunk_id,
+                                                    struct sv did,
+                                                    size_t *index)
+{
+    if (did.len && did.p[0] == '+') {
+        did = sv_make(did.p + 1, did.len - 1);
+    }
+    /* exact: the first entry with this DID, then its trunk's or any */
+    size_t lo = 0, hi = s->n_exact;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        struct sv m = sv_cstr(s->exact[mid].did);
+        size_t k = m.len < did.len ? m.len : did.len;
+        int c = memcmp(m.p, did.p, k);
+        if (c == 0) {
+            c = (m.len > did.len) - (m.len < did.len);
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    const struct calls_did *any = NULL;
+    for (size_t i = lo;
+         i < s->n_exact && sv_eq_cstr(did, s->exact[i].did); i++) {
+        if (s->exact[i].trunk_id == trunk_id) {
+            *index = s->exact[i].index;
+            return &s->inbound[*index];
+        }
+        if (s->exact[i].trunk_id == 0) {
+            any = &s->exact[i];
+        }
+    }
+    if (any) {
+        *index = any->index;
+        return &s->inbound[*index];
+    }
+    const struct route_inbound_rule *r = NULL;
+    if (route_inbound(s->patterns, s->n_patterns, trunk_id, did, &r) != 0
+        || r == NULL) {
+        return NULL;
+    }
+    *index = s->pattern_index[r - s->patterns];
+    return &s->inbound[*index];
 }
 
 const struct calls_member *calls_snap_groups(const struct calls_snap *s,
