@@ -90,6 +90,7 @@ static void sync_on_worker(struct loop_worker *lw, void *ud)
             log_err(&lc, "register trunks not applied: %s", strerror(-rc));
         }
         sw_pipeline_run_timers(w);
+        sw_calls_worker_publish(w);
     }
     wipe_free(p, n);
 }
@@ -147,6 +148,32 @@ static void post_trunks(struct sw_core *core)
     }
 }
 
+void sw_calls_worker_start(struct sw_worker *w)
+{
+    if (w->lw->index == 0) {
+        sync_on_worker(w->lw, w->core);
+    }
+}
+
+void sw_calls_worker_publish(struct sw_worker *w)
+{
+    struct sw_calls *c = &w->core->calls;
+    if (w->trunks == NULL) {
+        return;
+    }
+    size_t n = trunk_reg_set_status(w->trunks, NULL, 0);
+    struct trunk_reg_status *st = n ? calloc(n, sizeof(*st)) : NULL;
+    if (n && st == NULL) {
+        return;
+    }
+    n = trunk_reg_set_status(w->trunks, st, n);
+    pthread_mutex_lock(&c->mu);
+    free(c->status);
+    c->status = st;
+    c->n_status = n;
+    pthread_mutex_unlock(&c->mu);
+}
+
 uint64_t sw_calls_worker_deadline(const struct sw_worker *w)
 {
     return w->trunks ? trunk_reg_set_next_deadline_ms(w->trunks) : UINT64_MAX;
@@ -156,9 +183,7 @@ void sw_calls_worker_run(struct sw_worker *w, uint64_t now_ms)
 {
     if (w->trunks) {
         trunk_reg_set_run(w->trunks, now_ms);
-    }
-    if (w->lw->index == 0 && w->core->calls.has_pending) {
-        sync_on_worker(w->lw, w->core);
+        sw_calls_worker_publish(w);
     }
 }
 
@@ -255,6 +280,20 @@ void sw_calls_stats_json(struct sw_core *core, json_t *obj)
                   "dialogs", (json_int_t)proxy_dlg_count(&core->proxy.dialogs),
                   "gateways", (json_int_t)reg_loc_count(&c->gw_loc, clock_wall_s(NULL))));
 #undef LD
+    json_t *arr = json_array();
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; arr && i < c->n_status; i++) {
+        const struct trunk_reg_status *t = &c->status[i];
+        json_array_append_new(
+            arr, json_pack("{s:s,s:s,s:i,s:I,s:I,s:i,s:s}", "name", t->name,
+                           "state", trunk_reg_state_name(t->state),
+                           "last_status", t->last_status, "failures",
+                           (json_int_t)t->failures, "expires_at_ms",
+                           (json_int_t)t->expires_at_ms, "granted_s",
+                           (int)t->granted_s, "reason", t->reason));
+    }
+    pthread_mutex_unlock(&c->mu);
+    json_object_set_new(obj, "register_trunks", arr);
 }
 
 void sw_calls_close(struct sw_core *core)
@@ -283,6 +322,8 @@ void sw_calls_fini(struct sw_core *core)
         c->is_init = false;
         wipe_free(c->pending, c->n_pending);
         c->pending = NULL;
+        free(c->status);
+        c->status = NULL;
         pthread_mutex_destroy(&c->mu);
     }
 }

@@ -36,6 +36,8 @@ struct sw_calls {
     struct trunk_reg_params *pending;  /* register trunks for worker 0 */
     size_t n_pending;
     bool has_pending;
+    struct trunk_reg_status *status; /* worker 0's last published view */
+    size_t n_status;
 };
 
 /*
@@ -62,10 +64,15 @@ void sw_calls_fini(struct sw_core *core);
 
 /* ---- worker side ---- */
 
+/* Worker thread, once its proxy is set up: worker 0 starts the trunk
+ * client with the configuration handed over so far. */
+void sw_calls_worker_start(struct sw_worker *w);
 /* Worker thread: the trunk client's next deadline (UINT64_MAX none). */
 uint64_t sw_calls_worker_deadline(const struct sw_worker *w);
 /* Worker thread: run the trunk client's due work. */
 void sw_calls_worker_run(struct sw_worker *w, uint64_t now_ms);
+/* Worker thread: publish the trunk client's status for `stats`. */
+void sw_calls_worker_publish(struct sw_worker *w);
 /* Worker thread, before its transaction table goes: free the client. */
 void sw_calls_worker_fini(struct sw_worker *w);
 

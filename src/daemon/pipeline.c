@@ -495,6 +495,9 @@ static void response_here(struct sw_worker *w, const struct sip_msg *msg)
         count(&w->core->stats.responses_ignored);
         return;
     }
+    if (msg->cseq.method == SIP_METHOD_REGISTER) {
+        sw_calls_worker_publish(w); /* a register trunk's answer */
+    }
     arm_timer(w);
 }
 

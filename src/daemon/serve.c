@@ -155,6 +155,7 @@ static void proxy_setup(struct serve *s, struct sw_worker *w,
         return;
     }
     w->has_proxy = true;
+    sw_calls_worker_start(w);
 }
 
 static int worker_init(struct loop_worker *lw, void *ud)

@@ -51,6 +51,10 @@ int sw_stats_cmd(const struct sw_config *cfg, int argc, char **argv)
         {
             if (json_is_string(v)) {
                 printf("%-22s %s\n", key, json_string_value(v));
+            } else if (json_is_object(v) || json_is_array(v)) {
+                char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+                printf("%-22s %s\n", key, text ? text : "?");
+                free(text);
             } else {
                 printf("%-22s %lld\n", key, (long long)json_integer_value(v));
             }
