@@ -13,6 +13,8 @@ packages=(
   # runtime tools and test peers
   openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
   python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin
+  # IANA time zones for tenants' office hours
+  tzdata
 )
 
 # `deps.sh --bench` adds what the benchmarks in bench/ compare against.

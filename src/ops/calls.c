@@ -18,6 +18,7 @@
 
 #include "base/clock.h"
 #include "ops/ops_int.h"
+#include "route/emergency.h"
 #include "store/store.h"
 
 #ifndef SW_ZONEINFO_DIR
@@ -541,6 +542,39 @@ static int copy_member(const json_t *req, const char *key, bool required,
     return 0;
 }
 
+static int count_item(void *ud, const struct store_list_item *it)
+{
+    (void)it;
+    (*(size_t *)ud)++;
+    return 0;
+}
+
+/* A tenant without emergency numbers gets its country's usual ones, so no
+ * tenant can start without a way to call for help. Returns the numbers
+ * added (a JSON array), or NULL when the tenant had some already. */
+static json_t *seed_emergency(struct ops_ctx *ctx, int64_t tenant_id,
+                              const char *cc)
+{
+    size_t n = 0;
+    if (store_list_walk(ctx->st, STORE_LIST_EMERGENCY, tenant_id, count_item,
+                        &n)
+            != 0
+        || n > 0) {
+        return NULL;
+    }
+    json_t *added = json_array();
+    char descr[48];
+    snprintf(descr, sizeof(descr), "default for +%s", cc);
+    for (const char *const *num = route_emergency_defaults(cc); *num; num++) {
+        if (store_list_add(ctx->st, STORE_LIST_EMERGENCY, tenant_id, *num,
+                           descr, clock_wall_s(ctx->clock), NULL)
+            == 0) {
+            json_array_append_new(added, json_string(*num));
+        }
+    }
+    return added;
+}
+
 int ops_profile_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
     static const char *const allowed[] = {
@@ -606,8 +640,19 @@ int ops_profile_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
     if (rc < 0) {
         return ops_fail_store(ctx, resp, rc, "time_zone");
     }
+    json_t *seeded = seed_emergency(ctx, t.id, p.country_code);
     rc = done(ctx, "tenant.profile.set", req, resp);
-    return rc < 0 ? rc : ops_set(resp, "profile", profile_json(t.domain, &p));
+    if (rc < 0) {
+        json_decref(seeded);
+        return rc;
+    }
+    json_t *prof = profile_json(t.domain, &p);
+    if (prof && seeded) {
+        json_object_set_new(prof, "emergency_added", seeded);
+    } else {
+        json_decref(seeded);
+    }
+    return ops_set(resp, "profile", prof);
 }
 
 int ops_profile_show(struct ops_ctx *ctx, const json_t *req, json_t **resp)

@@ -185,9 +185,16 @@ static void profile_and_lists(void **state)
                -ENOENT, "not_found", NULL, "no country profile");
     ok(fx, "{\"op\":\"tenant.profile.set\",\"domain\":\"example.com\","
            "\"country_code\":\"33\",\"time_zone\":\"Europe/Paris\"}");
-    /* Later changes may give one member. */
+    /* The first profile seeds the country's emergency numbers. */
+    json_t *seeded = json_object_get(json_object_get(fx->resp, "profile"),
+                                     "emergency_added");
+    assert_int_equal(json_array_size(seeded), 5);
+    assert_string_equal(json_string_value(json_array_get(seeded, 0)), "112");
+    /* Later changes may give one member; nothing is seeded again. */
     ok(fx, "{\"op\":\"tenant.profile.set\",\"domain\":\"example.com\","
            "\"international_prefix\":\"00\",\"national_prefix\":\"0\"}");
+    assert_null(json_object_get(json_object_get(fx->resp, "profile"),
+                                "emergency_added"));
     ok(fx, "{\"op\":\"tenant.profile.show\",\"domain\":\"example.com\"}");
     json_t *p = json_object_get(fx->resp, "profile");
     assert_string_equal(rs(p, "time_zone"), "Europe/Paris");
@@ -205,8 +212,12 @@ static void profile_and_lists(void **state)
                -EINVAL, "bad_request", "country_code", "1..3 digits");
     ok(fx, "{\"op\":\"prefix.block\",\"domain\":\"example.com\","
            "\"prefix\":\"4490\"}");
+    expect_err(fx,
+               run(fx, "{\"op\":\"emergency.add\",\"domain\":"
+                       "\"example.com\",\"number\":\"112\"}"),
+               -EEXIST, "exists", "number", NULL);
     ok(fx, "{\"op\":\"emergency.add\",\"domain\":\"example.com\","
-           "\"number\":\"112\"}");
+           "\"number\":\"196\"}");
     ok(fx, "{\"op\":\"holiday.add\",\"domain\":\"example.com\","
            "\"date\":\"2024-12-25\",\"description\":\"Christmas\"}");
     expect_err(fx,
@@ -221,7 +232,7 @@ static void profile_and_lists(void **state)
     ok(fx, "{\"op\":\"prefix.list\",\"domain\":\"example.com\"}");
     assert_int_equal(json_array_size(json_object_get(fx->resp, "prefixes")), 1);
     ok(fx, "{\"op\":\"emergency.list\",\"domain\":\"example.com\"}");
-    assert_int_equal(json_array_size(json_object_get(fx->resp, "numbers")), 1);
+    assert_int_equal(json_array_size(json_object_get(fx->resp, "numbers")), 6);
     ok(fx, "{\"op\":\"holiday.list\",\"domain\":\"example.com\"}");
     assert_int_equal(json_array_size(json_object_get(fx->resp, "holidays")), 1);
     ok(fx, "{\"op\":\"country.rm\",\"domain\":\"example.com\","
@@ -229,7 +240,7 @@ static void profile_and_lists(void **state)
     ok(fx, "{\"op\":\"prefix.rm\",\"domain\":\"example.com\","
            "\"prefix\":\"4490\"}");
     ok(fx, "{\"op\":\"emergency.rm\",\"domain\":\"example.com\","
-           "\"number\":\"112\"}");
+           "\"number\":\"196\"}");
     ok(fx, "{\"op\":\"holiday.rm\",\"domain\":\"example.com\","
            "\"date\":\"2024-12-25\"}");
     assert_string_equal(fx->last_op, "holiday.rm");
