@@ -484,6 +484,20 @@ static bool start_outbound(struct calls_engine *e, const struct calls_snap *s,
                        metric_name(a->metric), a->window_s, a->count,
                        a->threshold);
         }
+        if (fr.tenant_suspended_now) {
+            /* The tenant as a whole crossed a critical threshold: the
+             * extension calling now is suspended (stored, and lifted by an
+             * admin like any other), not the whole tenant behind the
+             * operator's back. */
+            limits_fraud_lift(e->fraud, t->id, 0);
+            struct limits_fraud_susp fs = { .tenant_id = t->id,
+                                            .user_id = ci->caller_user_id,
+                                            .since_wall_s = now.utc_s,
+                                            .scope = LIMITS_FRAUD_SCOPE_TENANT,
+                                            .metric = LIMITS_FRAUD_ADMIN };
+            fr.ext_suspended_now =
+                limits_fraud_suspend(e->fraud, &fs) == 0 || fr.ext_suspended_now;
+        }
         if (fr.ext_suspended_now) {
             struct calls_rec r = { .is_susp = true,
                                    .user_id = ci->caller_user_id,
