@@ -694,8 +694,12 @@ int calls_snap_load(struct calls_engine *e, struct store *st,
         snap_free(&s->hdr);
         return rc < 0 ? rc : -EIO;
     }
-    qsort(s->tenants, s->n_tenants, sizeof(*s->tenants), cmp_tenant);
-    qsort(s->trunks, s->n_trunks, sizeof(*s->trunks), cmp_trunk);
+    if (s->n_tenants) {
+        qsort(s->tenants, s->n_tenants, sizeof(*s->tenants), cmp_tenant);
+    }
+    if (s->n_trunks) {
+        qsort(s->trunks, s->n_trunks, sizeof(*s->trunks), cmp_trunk);
+    }
     if (s->n_members) {
         qsort(s->members, s->n_members, sizeof(*s->members), cmp_member);
     }
