@@ -132,8 +132,12 @@ struct calls_engine {
     struct limits_fraud *fraud;
     struct limits_fraud_settings fraud_settings;
     pthread_mutex_t q_mu;
-    struct calls_rec *q; /* ring */
+    struct calls_rec *q; /* ring of CDRs */
     size_t q_cap, q_head, q_n;
+    struct calls_rec *sq; /* suspensions: never dropped while the watch
+                             can hold them (a lost one would be lifted by
+                             the next reload) */
+    size_t sq_n, sq_cap;
     struct calls_stats stats;
 };
 
@@ -143,6 +147,7 @@ struct calls_call {
     int64_t user_id; /* calling extension, 0 for inbound */
     bool is_inbound;
     bool is_external; /* to a trunk */
+    bool is_emergency; /* never refused by a limit */
     struct limits_cc_handle ext_h;
     struct limits_cc_handle trunk_h;
     int64_t trunk_id; /* of trunk_h */

@@ -87,6 +87,25 @@ static const char *reason_phrase(int status)
     }
 }
 
+/* A refused call: counted, and a security event unless it was only a
+ * number that does not exist here (404). */
+static void report_refusal(struct calls_engine *e,
+                           const struct proxy_call_info *ci,
+                           int64_t tenant_id, const char *rule, int status)
+{
+    count(&e->stats.refused);
+    if (status == 404) {
+        return;
+    }
+    char src[64], user[96], callee[64];
+    log_escape(ci->src_ip, src, sizeof(src));
+    log_escape(ci->caller, user, sizeof(user));
+    log_escape(ci->callee, callee, sizeof(callee));
+    sec_ev_log(SEC_EV_CALL_REFUSED,
+               "src=%s user=%s tenant=%lld callee=%s rule=%s status=%d", src,
+               user, (long long)tenant_id, callee, rule, status);
+}
+
 /* Refuse with 'status', naming 'rule' (a static token) and a human text
  * (printf; quotes and backslashes are replaced so it can be quoted). */
 static bool refuse(struct calls_engine *e, const struct proxy_call_info *ci,
@@ -121,20 +140,13 @@ static bool refuse(struct calls_engine *e, const struct proxy_call_info *ci,
     ref->status = status;
     ref->reason = reason_phrase(status);
     ref->extra_hdrs = refusal_hdrs;
-    count(&e->stats.refused);
     if (c) {
+        /* The call's end reports it (a trunk skipped by on_hop is no
+         * refusal when the next one takes the call). */
         c->refused_rule = rule;
         calls_copy_text(c->cdr.reason, sizeof(c->cdr.reason), sv_cstr(rule));
-    }
-    if (status != 404) {
-        char src[64], user[96], callee[64];
-        log_escape(ci->src_ip, src, sizeof(src));
-        log_escape(ci->caller, user, sizeof(user));
-        log_escape(ci->callee, callee, sizeof(callee));
-        sec_ev_log(SEC_EV_CALL_REFUSED,
-                   "src=%s user=%s tenant=%lld callee=%s rule=%s status=%d",
-                   src, user, (long long)(c ? c->tenant_id : ci->tenant_id),
-                   callee, rule, status);
+    } else {
+        report_refusal(e, ci, ci->tenant_id, rule, status);
     }
     return false;
 }
@@ -300,12 +312,15 @@ static void make_hops(struct calls_engine *e, const struct calls_snap *s,
             n = snprintf(h->ruri, sizeof(h->ruri), "sip:%s@%s%s%s:%u", number,
                          v6 ? "[" : "", ip, v6 ? "]" : "",
                          net_addr_port(&h->addr));
-        } else if (t->port) {
-            n = snprintf(h->ruri, sizeof(h->ruri), "sip:%s@%s:%u", number,
-                         t->host, t->port);
         } else {
-            n = snprintf(h->ruri, sizeof(h->ruri), "sip:%s@%s", number,
-                         t->host);
+            /* RFC 3261 §25.1: an IPv6 reference is bracketed */
+            bool h6 = strchr(t->host, ':') != NULL;
+            char port[8] = "";
+            if (t->port) {
+                snprintf(port, sizeof(port), ":%u", t->port);
+            }
+            n = snprintf(h->ruri, sizeof(h->ruri), "sip:%s@%s%s%s%s", number,
+                         h6 ? "[" : "", t->host, h6 ? "]" : "", port);
         }
         if (n > 0 && (size_t)n < sizeof(h->ruri)) {
             h->trunk_id = t->id;
@@ -391,6 +406,7 @@ static bool start_outbound(struct calls_engine *e, const struct calls_snap *s,
                           "no such extension");
         }
         emergency = num.cls == ROUTE_CLASS_EMERGENCY;
+        c->is_emergency = emergency;
         struct route_refusal why;
         if (!emergency
             && limits_fraud_is_suspended(e->fraud, t->id, ci->caller_user_id)) {
@@ -639,12 +655,15 @@ static bool on_hop(void *ud, struct proxy_call_info *ci,
     const struct calls_trunk *t = calls_snap_trunk(s, hop->trunk_id);
     bool ok = true;
     if (t) {
+        /* An emergency call is counted on the trunk but never refused. */
         struct limits_cc_req cq = {
             .tenant_id = c->tenant_id,
             .trunk_id = t->id,
-            .trunk_max = t->max_calls,
+            .trunk_max = c->is_emergency ? 0 : t->max_calls,
             .trunk_tenant_max =
-                calls_snap_trunk_tenant_max(s, t->id, c->tenant_id),
+                c->is_emergency
+                    ? 0
+                    : calls_snap_trunk_tenant_max(s, t->id, c->tenant_id),
         };
         enum limits_cc_res r = limits_cc_acquire(e->cc, &cq, &c->trunk_h);
         if (r != LIMITS_CC_OK) {
@@ -702,6 +721,9 @@ static void on_end(void *ud, const struct proxy_call_info *ci,
     }
     limits_cc_release(e->cc, &c->ext_h);
     limits_cc_release(e->cc, &c->trunk_h);
+    if (res == PROXY_CALL_REFUSED && c->refused_rule) {
+        report_refusal(e, ci, c->tenant_id, c->refused_rule, status);
+    }
     struct calls_rec r = { .is_susp = false };
     r.cdr = c->cdr;
     r.cdr.result = cdr_result(res);

@@ -81,6 +81,7 @@ void calls_engine_free(struct calls_engine *e)
     limits_fraud_free(e->fraud);
     pthread_mutex_destroy(&e->q_mu);
     free(e->q);
+    free(e->sq);
     free(e);
 }
 

@@ -14,13 +14,41 @@
 
 static const struct log_ctx lc = { "calls", NULL };
 
+/* Suspensions go to their own growing list, bounded by what the fraud
+ * watch can hold. */
+static bool push_susp(struct calls_engine *e, const struct calls_rec *r)
+{
+    if (e->sq_n == e->sq_cap) {
+        size_t cap = e->sq_cap ? e->sq_cap * 2 : 16;
+        if (cap > e->fraud_settings.susp_cap) {
+            cap = e->fraud_settings.susp_cap;
+        }
+        struct calls_rec *p =
+            cap > e->sq_cap ? realloc(e->sq, cap * sizeof(*p)) : NULL;
+        if (p == NULL) {
+            return false;
+        }
+        e->sq = p;
+        e->sq_cap = cap;
+    }
+    e->sq[e->sq_n++] = *r;
+    return true;
+}
+
 void calls_rec_push(struct calls_engine *e, const struct calls_rec *r)
 {
     bool wake = false;
     pthread_mutex_lock(&e->q_mu);
-    if (e->q_n < e->q_cap) {
+    if (r->is_susp) {
+        wake = e->q_n == 0 && e->sq_n == 0;
+        if (!push_susp(e, r)) {
+            wake = false;
+            atomic_fetch_add_explicit(&e->stats.cdr_lost, 1,
+                                      memory_order_relaxed);
+        }
+    } else if (e->q_n < e->q_cap) {
         e->q[(e->q_head + e->q_n) % e->q_cap] = *r;
-        wake = e->q_n++ == 0;
+        wake = e->q_n++ == 0 && e->sq_n == 0;
     } else {
         atomic_fetch_add_explicit(&e->stats.cdr_lost, 1, memory_order_relaxed);
     }
@@ -34,14 +62,18 @@ void calls_rec_push(struct calls_engine *e, const struct calls_rec *r)
 static size_t take(struct calls_engine *e, struct calls_rec *out, size_t cap)
 {
     pthread_mutex_lock(&e->q_mu);
-    size_t n = e->q_n < cap ? e->q_n : cap;
-    for (size_t i = 0; i < n; i++) {
-        out[i] = e->q[(e->q_head + i) % e->q_cap];
+    size_t n = e->sq_n < cap ? e->sq_n : cap;
+    memcpy(out, e->sq, n * sizeof(*out));
+    memmove(e->sq, e->sq + n, (e->sq_n - n) * sizeof(*out));
+    e->sq_n -= n;
+    size_t k = e->q_n < cap - n ? e->q_n : cap - n;
+    for (size_t i = 0; i < k; i++) {
+        out[n + i] = e->q[(e->q_head + i) % e->q_cap];
     }
-    e->q_head = (e->q_head + n) % e->q_cap;
-    e->q_n -= n;
+    e->q_head = (e->q_head + k) % e->q_cap;
+    e->q_n -= k;
     pthread_mutex_unlock(&e->q_mu);
-    return n;
+    return n + k;
 }
 
 #define DRAIN_BATCH 256

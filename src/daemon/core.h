@@ -13,6 +13,7 @@
 
 #include "base/buf.h"
 #include "daemon/callctl.h"
+#include "daemon/conns.h"
 #include "daemon/config.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
@@ -67,6 +68,7 @@ struct sw_core {
     struct sw_guard guard;         /* the shield and its bans */
     struct proxy_core proxy;       /* calls: policy hooks, dialogs */
     struct sw_calls calls;         /* call policy, gateways, trunks */
+    struct sw_conns conns;         /* open TCP / TLS connections by peer */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

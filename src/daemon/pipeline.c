@@ -64,13 +64,33 @@ int sw_pipeline_frame(const char *data, size_t len, size_t *skip,
 /* Where the transaction sends its answers. For UDP, conn_id carries the
  * socket the request came on (valid until net_ctx_free), so timer-driven
  * retransmissions leave from the address the phone talked to. */
-static void dest_of(const struct net_pkt *pkt, struct sip_txn_dest *d)
+/* Where answers to 'pkt' go: its UDP socket, or its stream connection's
+ * id in the connections table (it may be answered later, from another
+ * worker). */
+static void dest_of(struct sw_core *core, const struct net_pkt *pkt,
+                    struct sip_txn_dest *d)
 {
     memset(d, 0, sizeof(*d));
     size_t n = pkt->src.len < sizeof(d->addr) ? pkt->src.len : sizeof(d->addr);
     memcpy(d->addr, &pkt->src.ss, n);
     d->transport = (int)pkt->proto;
-    d->conn_id = (uint64_t)(uintptr_t)pkt->udp;
+    d->conn_id = pkt->conn ? sw_conns_note(&core->conns, pkt->conn)
+                           : (uint64_t)(uintptr_t)pkt->udp;
+}
+
+static bool same_peer(const struct sip_txn_dest *d, const struct net_pkt *pkt)
+{
+    size_t n = pkt->src.len < sizeof(d->addr) ? pkt->src.len : sizeof(d->addr);
+    return d->transport == (int)pkt->proto
+           && memcmp(d->addr, &pkt->src.ss, n) == 0;
+}
+
+void sw_pipeline_on_close(void *ud, struct net_conn *conn,
+                          enum net_close_reason why)
+{
+    struct sw_core *core = ud;
+    (void)why;
+    sw_conns_closed(&core->conns, conn);
 }
 
 void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
@@ -80,9 +100,17 @@ void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
     struct net_addr dst;
     int rc = -ENOTCONN;
 
-    if (w->cur_pkt && dest->transport == (int)w->cur_pkt->proto) {
+    if (w->cur_pkt && same_peer(dest, w->cur_pkt)) {
         /* Answering the packet in hand: same socket or connection. */
         rc = net_reply(w->cur_pkt, bytes, len);
+    } else if (dest->transport != NET_PROTO_UDP && dest->conn_id != 0) {
+        /* A stream connection, possibly another worker's: net queues the
+         * bytes to its owner. */
+        struct net_conn *conn = sw_conns_get(&w->core->conns, dest->conn_id);
+        if (conn) {
+            rc = net_conn_send(conn, bytes, len);
+            net_conn_unref(conn);
+        }
     } else if (dest->transport == NET_PROTO_UDP && dest->conn_id != 0) {
         /* Timer-driven retransmission (RFC 3261 §17.2.1, Timer G). */
         const struct sockaddr *sa = (const struct sockaddr *)dest->addr;
@@ -367,16 +395,16 @@ static int find_user(void *ud, struct sv domain, struct sv user,
 
 static void src_of(const struct req_ctx *rc, struct proxy_src *src)
 {
-    dest_of(rc->pkt, &src->dest);
+    dest_of(rc->w->core, rc->pkt, &src->dest);
     src->ip = sv_cstr(rc->ip);
     src->port = net_addr_port(&rc->pkt->src);
 }
 
-/* The proxy takes requests it can answer later: UDP (stream connections
- * are not addressed by transactions yet) with a server transaction. */
+/* The proxy takes requests on every transport it has a side for. */
 static bool proxied(const struct req_ctx *rc)
 {
-    return rc->w->has_proxy && rc->pkt->proto == NET_PROTO_UDP;
+    return rc->w->has_proxy && rc->pkt->proto < PROXY_SIDES
+           && rc->w->core->proxy.side[rc->pkt->proto].on;
 }
 
 /* Hand a new INVITE and its server transaction to the proxy, which
@@ -674,7 +702,7 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
     struct sip_txn_dest dest;
     struct sv resend = SV_NULL;
     sip_txn_key_from_msg(msg, &key);
-    dest_of(pkt, &dest);
+    dest_of(core, pkt, &dest);
     int v = sip_txn_server_lookup_or_create(&w->txn, &key, &dest,
                                             pkt->proto != NET_PROTO_UDP,
                                             now_ms(w), &rc.txn, &resend);

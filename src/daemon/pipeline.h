@@ -28,4 +28,9 @@ void sw_pipeline_txn_send(void *ud, const struct sip_txn_dest *dest,
 /* Run due transaction timers and re-arm the worker's timer. */
 void sw_pipeline_run_timers(struct sw_worker *w);
 
+/* net_close_fn of the stream listeners ('ud': the core): the connection
+ * leaves the connections table. */
+void sw_pipeline_on_close(void *ud, struct net_conn *conn,
+                          enum net_close_reason why);
+
 #endif

@@ -117,9 +117,65 @@ static void own_address(struct net_addr *a)
     }
 }
 
-/* Calls are proxied over UDP: the first worker fixes our address, every
- * worker sends from its own socket of the first UDP listener. A worker
- * without it answers INVITEs 501 as before. */
+/* The flow of a contact registered over TCP or TLS: its connection. */
+static int stream_dest(void *ud, const struct reg_src *src,
+                       struct sip_txn_dest *out)
+{
+    struct sw_core *core = ud;
+    uint8_t ip16[16];
+    memset(out, 0, sizeof(*out));
+    if (src->family == AF_INET) {
+        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
+                                            0, 0, 0, 0, 0xff, 0xff };
+        memcpy(ip16, mapped, 12);
+        memcpy(ip16 + 12, src->ip, 4);
+        struct sockaddr_in *in = (struct sockaddr_in *)(void *)out->addr;
+        in->sin_family = AF_INET;
+        in->sin_port = htons(src->port);
+        memcpy(&in->sin_addr, src->ip, 4);
+    } else {
+        memcpy(ip16, src->ip, 16);
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)out->addr;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(src->port);
+        memcpy(&in6->sin6_addr, src->ip, 16);
+    }
+    uint64_t id = sw_conns_find(&core->conns, src->transport, ip16, src->port);
+    if (id == 0) {
+        return -ENOTCONN;
+    }
+    out->transport = src->transport;
+    out->conn_id = id;
+    return 0;
+}
+
+/* The first TCP and TLS listeners make the proxy's stream sides. */
+static void stream_sides(struct serve *s)
+{
+    struct proxy_core *pc = &s->core.proxy;
+    for (int proto = NET_PROTO_TCP; proto <= NET_PROTO_TLS; proto++) {
+        struct net_addr a;
+        for (unsigned id = 0; id < NET_MAX_LISTENERS
+                              && net_ctx_bound_addr(s->core.net, id, &a) == 0;
+             id++) {
+            if ((int)s->listener_proto[id] != proto) {
+                continue;
+            }
+            int rc = proxy_core_set_stream(pc, proto, &a, stream_dest,
+                                           &s->core);
+            if (rc != 0) {
+                log_warn(&lc, "calls over %s: not on %s (%s)",
+                         net_proto_name((enum net_proto)proto),
+                         pc->self_ip, strerror(-rc));
+            }
+            break;
+        }
+    }
+}
+
+/* Calls are proxied: the first worker fixes our address (and the stream
+ * sides), every worker sends UDP from its own socket of the first UDP
+ * listener. A worker without it answers INVITEs 501 as before. */
 static void proxy_setup(struct serve *s, struct sw_worker *w,
                         struct loop_worker *lw)
 {
@@ -142,6 +198,7 @@ static void proxy_setup(struct serve *s, struct sw_worker *w,
         }
         if (proxy_core_set_address(pc, &a) == 0) {
             log_info(&lc, "calls: proxy address %s", pc->sent_by);
+            stream_sides(s);
         }
     }
     struct net_udp *udp = net_ctx_udp(s->core.net, lw->index, id);
@@ -257,6 +314,7 @@ static int add_listener(struct serve *s, enum net_proto proto, const char *spec,
     ls.ud = &s->core;
     if (proto != NET_PROTO_UDP) {
         ls.frame = sw_pipeline_frame;
+        ls.on_close = sw_pipeline_on_close;
     }
     if (proto == NET_PROTO_TLS) {
         int rc = ensure_tls(s);
@@ -443,6 +501,10 @@ static int start(struct serve *s)
     if (!s->core.workers) {
         return -ENOMEM;
     }
+    rc = sw_conns_init(&s->core.conns);
+    if (rc != 0) {
+        return rc;
+    }
     net_cfg_default(&ncfg);
     ncfg.udp_rcvbuf_bytes = cfg->udp_rcvbuf_bytes;
     ncfg.idle_timeout_ms = cfg->tcp_idle_timeout_s * 1000u;
@@ -502,6 +564,7 @@ static void finish(struct serve *s)
     if (s->has_guard) {
         sw_guard_fini(&s->core.guard);
     }
+    sw_conns_fini(&s->core.conns);
     net_ctx_free(s->core.net);
     s->core.net = NULL;
     loop_pool_fini(&s->pool);

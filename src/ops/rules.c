@@ -13,6 +13,7 @@
 
 #include "base/clock.h"
 #include "ops/ops_int.h"
+#include "route/rules.h"
 #include "store/store.h"
 
 /* ------------------------------------------------------------------ */
@@ -159,9 +160,11 @@ static int get_dial(const json_t *req, const char *key, char *dst, size_t cap,
         return rc;
     }
     size_t n = strlen(v);
-    if (n >= cap || strspn(v, "0123456789+*#") != n) {
+    if (n >= cap || strspn(v, "0123456789+*#") != n
+        || (n > 1 && strchr(v + 1, '+'))) {
         return ops_fail(resp, -EINVAL, NULL, key,
-                        "%s must be at most %zu of digits, '+', '*' and '#'",
+                        "%s must be at most %zu of digits, '*' and '#', with "
+                        "'+' only first",
                         key, cap - 1);
     }
     memcpy(dst, v, n + 1);
@@ -191,10 +194,13 @@ static int outbound_fill(struct ops_ctx *ctx, const json_t *req,
             ops_get_uint(req, "position", 1, 100000, &r->position, &have, resp);
     }
     if (rc == 0) {
-        rc = get_dial(req, "prefix", r->prefix, sizeof(r->prefix), resp);
+        /* the routing engine's bounds, so every stored rule is used */
+        rc = get_dial(req, "prefix", r->prefix, ROUTE_RULE_PREFIX_MAX + 1,
+                      resp);
     }
     if (rc == 0) {
-        rc = get_dial(req, "prepend", r->prepend, sizeof(r->prepend), resp);
+        rc = get_dial(req, "prepend", r->prepend, ROUTE_RULE_PREPEND_MAX + 1,
+                      resp);
     }
     if (rc == 0) {
         rc = ops_get_uint(req, "min_len", 0, STORE_NUMBER_MAX, &r->min_len,

@@ -226,6 +226,11 @@ static int trunk_complete(const struct store_trunk *t, bool has_password,
                             "an accept_register trunk needs the username and "
                             "password its gateway registers with");
         }
+        if (!t->realm[0]) {
+            return ops_fail(resp, -EINVAL, NULL, "realm",
+                            "an accept_register trunk needs the realm (the "
+                            "domain its gateway registers to)");
+        }
         break;
     }
     return 0;

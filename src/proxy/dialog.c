@@ -213,22 +213,34 @@ int proxy_dlg_add(struct proxy_dlg_table *t, const struct proxy_call_info *in,
     return rc;
 }
 
-bool proxy_dlg_touch(struct proxy_dlg_table *t, struct sv call_id,
-                     struct sv tag_a, struct sv tag_b, uint64_t now_ms)
+bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
+                            struct sv from_tag, struct sv to_tag,
+                            uint64_t now_ms, struct sip_txn_dest *toward)
 {
     uint64_t h = key_hash(t, call_id);
     struct proxy_dlg_shard *s = shard_of(t, h);
     pthread_mutex_lock(&s->mu);
-    struct proxy_dlg *d = find(s, h, call_id, tag_a, tag_b);
+    struct proxy_dlg *d = find(s, h, call_id, from_tag, to_tag);
     if (d) {
         if (now_ms > d->seen_ms) {
             d->seen_ms = now_ms;
         }
         list_unlink(s, d);
         list_append(s, d);
+        if (toward) {
+            *toward = sv_eq(from_tag, d->info.caller_tag)
+                          ? d->info.callee_dest
+                          : d->info.caller_dest;
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return d != NULL;
+}
+
+bool proxy_dlg_touch(struct proxy_dlg_table *t, struct sv call_id,
+                     struct sv tag_a, struct sv tag_b, uint64_t now_ms)
+{
+    return proxy_dlg_touch_toward(t, call_id, tag_a, tag_b, now_ms, NULL);
 }
 
 int proxy_dlg_remove(struct proxy_dlg_table *t, struct sv call_id,

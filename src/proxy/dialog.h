@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/sv.h"
+#include "sip/txn.h"
 
 #define PROXY_DLG_SHARDS        64
 #define PROXY_DLG_MAX_FIELD     255 /* bytes per copied string */
@@ -42,6 +43,9 @@ struct proxy_call_info {
                                only: not kept with the dialog) */
     void *policy_arg;       /* proxy_caller.policy_arg, during
                                on_call_start only */
+    struct sip_txn_dest caller_dest; /* the caller's flow (address, and
+                                        connection for streams) */
+    struct sip_txn_dest callee_dest; /* the answering branch's flow */
     int64_t start_ms;       /* wall clock, unix ms: INVITE received */
     int64_t answer_ms;      /* wall clock, unix ms: 2xx received */
     bool is_extra;          /* a further 2xx of a forked call: no hooks */
@@ -83,6 +87,16 @@ int proxy_dlg_add(struct proxy_dlg_table *t, const struct proxy_call_info *in,
  */
 bool proxy_dlg_touch(struct proxy_dlg_table *t, struct sv call_id,
                      struct sv tag_a, struct sv tag_b, uint64_t now_ms);
+
+/*
+ * As proxy_dlg_touch() for a request with From tag 'from_tag' and To tag
+ * 'to_tag'; *toward (if not NULL) gets the flow of the other party: the
+ * callee's when the request comes from the caller (its From tag is the
+ * caller's), else the caller's.
+ */
+bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
+                            struct sv from_tag, struct sv to_tag,
+                            uint64_t now_ms, struct sip_txn_dest *toward);
 
 /*
  * Called with each dialog that leaves the table; 'info' views are valid

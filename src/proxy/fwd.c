@@ -165,9 +165,12 @@ int proxy_fwd_request(struct buf *out, const struct sip_msg *req,
     if (f->record_route.len) {
         buf_printf(out, "Record-Route: <%.*s>\r\n", SV_FMT(f->record_route));
     }
+    if (f->record_route.len && f->record_route2.len) {
+        buf_printf(out, "Record-Route: <%.*s>\r\n", SV_FMT(f->record_route2));
+    }
 
     bool top_via = true;
-    bool top_route = true;
+    unsigned to_drop = f->drop_routes;
     bool has_mf = false;
     for (unsigned i = 0; i < req->n_hdrs; i++) {
         const struct sip_hdr *h = &req->hdrs[i];
@@ -191,18 +194,20 @@ int proxy_fwd_request(struct buf *out, const struct sip_msg *req,
             top_via = false;
             break;
         case SIP_HDR_ROUTE:
-            /* §16.4 / §16.6 step 6: our own entry goes, the rest stays */
-            if (top_route && f->drop_top_route) {
+            /* §16.4 / §16.6 step 6: our own entries go, the rest stays */
+            if (to_drop > 0) {
                 struct sv first;
-                struct sv rest;
-                proxy_fwd_split_first(h->value, &first, &rest);
+                struct sv rest = h->value;
+                while (to_drop > 0 && rest.len) {
+                    proxy_fwd_split_first(rest, &first, &rest);
+                    to_drop--;
+                }
                 if (rest.len) {
                     put_hdr(out, "Route", rest);
                 }
             } else {
                 hdr_line(out, h);
             }
-            top_route = false;
             break;
         case SIP_HDR_MAX_FORWARDS:
             /* §16.6 step 3 */

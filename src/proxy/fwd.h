@@ -27,7 +27,9 @@ struct proxy_fwd {
     struct sv via_sent_by;   /* our "host:port" */
     struct sv branch;        /* full branch, magic cookie first */
     struct sv record_route;  /* our URI ("sip:192.0.2.1:5060;lr"), or empty */
-    bool drop_top_route;     /* the first Route entry names us: remove it */
+    struct sv record_route2; /* a second one below it when the request
+                                changes transport (RFC 5658), or empty */
+    unsigned drop_routes;    /* leading Route entries naming us: removed */
     bool drop_proxy_auth;    /* remove Proxy-Authorization (consumed by us) */
     struct sv src_ip;        /* request's source: received= on its Via */
     uint16_t src_port;       /* ... and rport= when it asked for one */
@@ -38,7 +40,7 @@ struct proxy_fwd {
  * request line with f->ruri; our Via first, then the received Via headers
  * (the topmost via-parm gets received / rport as in §18.2.1 and RFC 3581);
  * Record-Route when f->record_route is set; the first Route entry removed
- * when f->drop_top_route; Max-Forwards decremented (70 when absent);
+ * the first f->drop_routes Route entries removed; Max-Forwards decremented (70 when absent);
  * Proxy-Authorization dropped when f->drop_proxy_auth; every other header
  * and the body unchanged. Refuses with -EINVAL a response, a request whose
  * Max-Forwards is 0 (answer 483 instead), an empty sent-by or branch, or a

@@ -23,73 +23,13 @@
 #include "net/transport.h"
 #include "proxy/best.h"
 #include "proxy/fwd.h"
+#include "proxy/proxy_int.h"
 #include "reg/location.h"
 #include "sip/build.h"
 
 static const struct log_ctx lc = { "proxy", NULL };
 
-#define BRANCH_CAP 48
-
-/* ---- types ------------------------------------------------------------- */
-
-enum { LIST_NONE = 0, LIST_TIMER, LIST_LINGER };
-
-struct proxy_branch {
-    struct proxy_call *call;
-    struct sip_txn *ctx; /* client transaction; NULL once it reported last */
-    char *req;           /* the request as forwarded (CANCEL, ACK) */
-    size_t req_len;
-    char branch[BRANCH_CAP];
-    struct sip_txn_dest dest;
-    int status;          /* last status seen, 0 none */
-    bool is_done;        /* final or timeout reported */
-    bool cancel_pending; /* CANCEL due as soon as a provisional arrives */
-    bool is_cancelled;   /* CANCEL sent */
-};
-
-struct proxy_call {
-    struct proxy_worker *pw;
-    struct proxy_call *all_prev; /* every call of the worker */
-    struct proxy_call *all_next;
-    struct proxy_call *prev; /* in the Timer C or linger list */
-    struct proxy_call *next;
-    int list;
-    uint64_t deadline_ms;
-    struct sip_txn *stx;    /* upstream server transaction, NULL after final */
-    struct sip_txn_dest up; /* the caller's address */
-    char up_ip[64];
-    uint16_t up_port;
-    bool is_dialog_req;  /* in-dialog request: no hooks, no dialog */
-    bool is_final_sent;  /* a final answer went upstream */
-    bool is_answered;    /* a 2xx went upstream */
-    bool has_start_hook; /* on_call_end is due */
-    int best_status;     /* best non-2xx final so far, 0 none */
-    char *best;          /* its forwarded bytes; NULL: make our own */
-    size_t best_len;
-    unsigned n_branches;
-    unsigned n_pending;
-    struct proxy_route *route; /* trunk hops, or NULL (extension) */
-    size_t next_hop;           /* index of the next hop to try */
-    struct proxy_call_info ci; /* views into 'tail' */
-    char *orig;                /* the request as received (in 'tail') */
-    size_t orig_len;
-    struct proxy_branch br[PROXY_MAX_BRANCHES];
-    char tail[];
-};
-
 /* ---- small helpers ----------------------------------------------------- */
-
-static void count(_Atomic uint64_t *c)
-{
-    atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -99,7 +39,7 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static void make_branch(struct proxy_worker *pw, char out[BRANCH_CAP])
+void proxy_make_branch(struct proxy_worker *pw, char out[BRANCH_CAP])
 {
     uint64_t r = mix64(pw->salt ^ mix64(++pw->seq));
     snprintf(out, BRANCH_CAP, "%s%02x%016llx", PROXY_BRANCH_PREFIX,
@@ -149,7 +89,7 @@ const char *proxy_call_result_name(enum proxy_call_result r)
 }
 
 /* A SIP URI with an IP literal host as a UDP destination. */
-static int uri_addr(const struct sip_uri *u, struct net_addr *out)
+int proxy_uri_addr(const struct sip_uri *u, struct net_addr *out)
 {
     char host[64];
     if (u->scheme != SIP_URI_SIP || u->host.len == 0
@@ -171,7 +111,7 @@ static int uri_addr(const struct sip_uri *u, struct net_addr *out)
     return 0;
 }
 
-static void dest_of_addr(const struct proxy_worker *pw,
+void proxy_dest_of_addr(const struct proxy_worker *pw,
                          const struct net_addr *a, struct sip_txn_dest *d)
 {
     memset(d, 0, sizeof(*d));
@@ -181,21 +121,28 @@ static void dest_of_addr(const struct proxy_worker *pw,
     d->conn_id = pw->conn_id;
 }
 
-static void send_to(struct proxy_worker *pw, const struct sip_txn_dest *d,
+void proxy_send_to(struct proxy_worker *pw, const struct sip_txn_dest *d,
                     const char *bytes, size_t len)
 {
     pw->txn->send(pw->txn->send_ud, d, bytes, len);
 }
 
-static bool is_us(const struct proxy_core *pc, const struct sip_uri *u)
+bool proxy_is_us(const struct proxy_core *pc, const struct sip_uri *u)
 {
     struct sv host = u->host;
     if (host.len >= 2 && host.p[0] == '[') {
         host = sv_make(host.p + 1, host.len - 2);
     }
     uint16_t port = u->has_port ? u->port : 5060;
-    return sv_eq_cstr_nocase(host, pc->self_ip)
-           && port == net_addr_port(&pc->self);
+    if (!sv_eq_cstr_nocase(host, pc->self_ip)) {
+        return false;
+    }
+    for (int i = 0; i < PROXY_SIDES; i++) {
+        if (pc->side[i].on && pc->side[i].port == port) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Our To tag for the answers we make: stable for one call. */
@@ -204,6 +151,36 @@ static void our_tag(const struct proxy_worker *pw, const struct sip_msg *m,
 {
     uint64_t h = mix64(pw->salt ^ sv_hash(m->call_id) ^ sv_hash(m->from.tag));
     snprintf(tag, 17, "%016llx", (unsigned long long)h);
+}
+
+unsigned proxy_our_routes(const struct proxy_core *pc,
+                          const struct sip_msg *msg, struct sip_nameaddr *next,
+                          bool *has_next)
+{
+    unsigned ours = 0;
+    *has_next = false;
+    for (const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE); h;
+         h = sip_msg_hdr_next(msg, h)) {
+        struct sv rest = h->value;
+        while (rest.len) {
+            struct sv first;
+            struct sip_nameaddr na;
+            proxy_fwd_split_first(rest, &first, &rest);
+            if (sip_parse_nameaddr(first, &na, NULL) != SIP_PARSE_OK) {
+                *has_next = true; /* a next hop we cannot read */
+                memset(next, 0, sizeof(*next));
+                return ours;
+            }
+            if (ours < 2 && proxy_is_us(pc, &na.uri)) {
+                ours++;
+                continue;
+            }
+            *next = na;
+            *has_next = true;
+            return ours;
+        }
+    }
+    return ours;
 }
 
 /* ---- config, core ------------------------------------------------------ */
@@ -283,6 +260,41 @@ int proxy_core_set_address(struct proxy_core *pc, const struct net_addr *a)
     net_addr_fmt(a, pc->sent_by, sizeof(pc->sent_by));
     snprintf(pc->record_route, sizeof(pc->record_route), "sip:%s;lr",
              pc->sent_by);
+    struct proxy_side *sd = &pc->side[NET_PROTO_UDP];
+    sd->on = true;
+    sd->port = net_addr_port(a);
+    net_addr_fmt(a, sd->sent_by, sizeof(sd->sent_by));
+    snprintf(sd->record_route, sizeof(sd->record_route), "sip:%s;lr",
+             sd->sent_by);
+    return 0;
+}
+
+int proxy_core_set_stream(struct proxy_core *pc, int proto,
+                          const struct net_addr *a, proxy_stream_fn *fn,
+                          void *ud)
+{
+    if ((proto != NET_PROTO_TCP && proto != NET_PROTO_TLS) || fn == NULL
+        || !pc->side[NET_PROTO_UDP].on || net_addr_port(a) == 0) {
+        return -EINVAL;
+    }
+    struct proxy_side *sd = &pc->side[proto];
+    char ip[64];
+    net_addr_ip_fmt(a, ip, sizeof(ip));
+    if (strcmp(ip, pc->self_ip) != 0 && !net_addr_is_any(a)) {
+        return -EINVAL; /* one IP for every transport */
+    }
+    sd->on = true;
+    sd->port = net_addr_port(a);
+    struct net_addr at = pc->self;
+    net_addr_set_port(&at, sd->port);
+    char sent_by[sizeof(sd->sent_by)];
+    net_addr_fmt(&at, sent_by, sizeof(sent_by));
+    memcpy(sd->sent_by, sent_by, sizeof(sent_by));
+    snprintf(sd->record_route, sizeof(sd->record_route),
+             "sip:%s;transport=%s;lr", sent_by,
+             proto == NET_PROTO_TCP ? "tcp" : "tls");
+    pc->stream_dest = fn;
+    pc->stream_ud = ud;
     return 0;
 }
 
@@ -294,16 +306,13 @@ static void end_hook(struct proxy_core *pc, const struct proxy_call_info *ci,
     }
 }
 
-struct dlg_end_ctx {
-    struct proxy_core *pc;
-    enum proxy_call_result res;
-};
 
-static void on_dlg_end(void *ud, const struct proxy_call_info *info)
+
+void proxy_on_dlg_end(void *ud, const struct proxy_call_info *info)
 {
-    struct dlg_end_ctx *x = ud;
+    struct proxy_dlg_end_ctx *x = ud;
     if (x->res == PROXY_CALL_EXPIRED) {
-        count(&x->pc->stats.dlg_expired);
+        proxy_stat(&x->pc->stats.dlg_expired);
     }
     if (!info->is_extra) {
         end_hook(x->pc, info, x->res, 200);
@@ -312,8 +321,8 @@ static void on_dlg_end(void *ud, const struct proxy_call_info *info)
 
 size_t proxy_core_expire(struct proxy_core *pc, uint64_t now_ms)
 {
-    struct dlg_end_ctx x = { pc, PROXY_CALL_EXPIRED };
-    return proxy_dlg_expire(&pc->dialogs, now_ms, on_dlg_end, &x);
+    struct proxy_dlg_end_ctx x = { pc, PROXY_CALL_EXPIRED };
+    return proxy_dlg_expire(&pc->dialogs, now_ms, proxy_on_dlg_end, &x);
 }
 
 /* ---- worker ------------------------------------------------------------ */
@@ -370,7 +379,7 @@ static void list_remove(struct proxy_call *c)
 
 /* Both lists hold one fixed duration each, so appending keeps them sorted
  * by deadline. */
-static void list_put(struct proxy_call *c, int which, uint64_t deadline_ms)
+void proxy_list_put(struct proxy_call *c, int which, uint64_t deadline_ms)
 {
     struct proxy_worker *pw = c->pw;
     list_remove(c);
@@ -390,7 +399,7 @@ static void list_put(struct proxy_call *c, int which, uint64_t deadline_ms)
     *tail = c;
 }
 
-static void call_free(struct proxy_call *c)
+void proxy_call_free(struct proxy_call *c)
 {
     struct proxy_worker *pw = c->pw;
     list_remove(c);
@@ -414,7 +423,7 @@ static void call_free(struct proxy_call *c)
 void proxy_worker_fini(struct proxy_worker *pw)
 {
     while (pw->all_calls) {
-        call_free(pw->all_calls);
+        proxy_call_free(pw->all_calls);
     }
     buf_fini(&pw->out);
     buf_fini(&pw->aux);
@@ -444,7 +453,7 @@ static bool orig_msg(const struct proxy_call *c, struct sip_msg *m)
 
 /* Send our own answer to the request 'm' on 'stx'. Returns the result of
  * sip_txn_server_respond (SIP_TXN_GONE: stx freed) or a negative errno. */
-static int respond_own(struct proxy_worker *pw, struct sip_txn *stx,
+int proxy_respond_own(struct proxy_worker *pw, struct sip_txn *stx,
                        const struct sip_msg *m, struct sv ip, uint16_t port,
                        int status, const char *reason, const char *extra,
                        uint64_t now_ms)
@@ -462,7 +471,7 @@ static int respond_own(struct proxy_worker *pw, struct sip_txn *stx,
 }
 
 /* Our own final answer for call 'c' (its stored request). */
-static void call_respond_own(struct proxy_call *c, int status,
+void proxy_call_respond_own(struct proxy_call *c, int status,
                              const char *reason, const char *extra,
                              uint64_t now_ms)
 {
@@ -478,7 +487,7 @@ static void call_respond_own(struct proxy_call *c, int status,
         sip_txn_server_abandon(stx);
         return;
     }
-    if (respond_own(c->pw, stx, &m, sv_cstr(c->up_ip), c->up_port, status,
+    if (proxy_respond_own(c->pw, stx, &m, sv_cstr(c->up_ip), c->up_port, status,
                     reason, extra, now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
@@ -509,7 +518,7 @@ static void relay_up(struct proxy_call *c, int status, const char *bytes,
         }
     }
     if (status >= 200 && status < 300) {
-        send_to(c->pw, &c->up, bytes, len); /* RFC 3261 §16.7 step 5 */
+        proxy_send_to(c->pw, &c->up, bytes, len); /* RFC 3261 §16.7 step 5 */
     }
 }
 
@@ -568,7 +577,7 @@ static void call_end(struct proxy_call *c, enum proxy_call_result res,
 {
     if (c->has_start_hook) {
         c->has_start_hook = false;
-        count(&c->pw->core->stats.failed);
+        proxy_stat(&c->pw->core->stats.failed);
         end_hook(c->pw->core, &c->ci, res, status);
     }
 }
@@ -588,7 +597,7 @@ static void send_best(struct proxy_call *c, uint64_t now_ms)
             sip_txn_server_abandon(stx);
         }
     } else {
-        call_respond_own(c, up, NULL, NULL, now_ms);
+        proxy_call_respond_own(c, up, NULL, NULL, now_ms);
     }
     call_end(c, status == 408 ? PROXY_CALL_TIMEOUT : PROXY_CALL_FAILED, up);
 }
@@ -603,19 +612,21 @@ static void call_settle(struct proxy_call *c, uint64_t now_ms)
         send_best(c, now_ms);
     }
     if (c->n_pending == 0) {
-        call_free(c);
+        proxy_call_free(c);
     } else if (c->list != LIST_LINGER) {
-        list_put(c, LIST_LINGER, now_ms + c->pw->core->cfg.linger_ms);
+        proxy_list_put(c, LIST_LINGER, now_ms + c->pw->core->cfg.linger_ms);
     }
 }
 
-static void make_dialog(struct proxy_call *c, const struct sip_msg *resp,
-                        uint64_t now_ms)
+static void make_dialog(struct proxy_call *c, const struct proxy_branch *b,
+                        const struct sip_msg *resp, uint64_t now_ms)
 {
     struct proxy_core *pc = c->pw->core;
     struct proxy_call_info ci = c->ci;
+    ci.caller_dest = c->up;
+    ci.callee_dest = b->dest;
     ci.callee_tag = resp->to.tag;
-    ci.answer_ms = wall_ms();
+    ci.answer_ms = proxy_wall_ms();
     /* Only the call's first 2xx is its answer; a further fork's 2xx, or
      * one after the call ended (a 2xx racing the caller's CANCEL), makes
      * a dialog without hooks. */
@@ -632,7 +643,7 @@ static void make_dialog(struct proxy_call *c, const struct sip_msg *resp,
     if (!ci.is_extra) {
         c->ci.answer_ms = ci.answer_ms;
         c->has_start_hook = false; /* the dialog's end reports it */
-        count(&pc->stats.answered);
+        proxy_stat(&pc->stats.answered);
         if (pc->policy.on_call_answer) {
             pc->policy.on_call_answer(pc->policy.ud, &ci);
         }
@@ -668,7 +679,7 @@ static bool fail_over(struct proxy_call *c, int status, uint64_t now_ms)
         return true;
     }
     if (ref.status != 0 && c->best_status == 0) {
-        call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs, now_ms);
+        proxy_call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs, now_ms);
         call_end(c, PROXY_CALL_REFUSED, ref.status);
     }
     return false;
@@ -689,7 +700,7 @@ static void branch_final(struct proxy_branch *b, const struct sip_msg *resp,
         buf_reset(&pw->out);
         if (proxy_fwd_response(&pw->out, resp) == 0) {
             if (!c->is_dialog_req && resp->cseq.method == SIP_METHOD_INVITE) {
-                make_dialog(c, resp, now_ms);
+                make_dialog(c, b, resp, now_ms);
             }
             relay_up(c, status, pw->out.p, pw->out.len, now_ms);
         }
@@ -746,7 +757,7 @@ static void branch_cb(void *ud, struct sip_txn *txn,
         }
         if (c->list == LIST_TIMER) {
             /* §16.7 step 2: a provisional restarts Timer C */
-            list_put(c, LIST_TIMER, now_ms + pw->core->cfg.timer_c_ms);
+            proxy_list_put(c, LIST_TIMER, now_ms + pw->core->cfg.timer_c_ms);
         }
         return;
     case SIP_TXN_EV_FINAL:
@@ -798,7 +809,7 @@ void proxy_worker_run_timers(struct proxy_worker *pw, uint64_t now_ms)
             }
         }
         c->n_pending = 0;
-        call_free(c);
+        proxy_call_free(c);
     }
 }
 
@@ -816,7 +827,7 @@ static struct sv put_str(char **pos, struct sv v)
 
 /* A call for request 'msg' with its server transaction; NULL when out of
  * memory or over the cap. */
-static struct proxy_call *call_new(struct proxy_worker *pw,
+struct proxy_call *proxy_call_new(struct proxy_worker *pw,
                                    const struct sip_msg *msg,
                                    struct sip_txn *stx,
                                    const struct proxy_src *src,
@@ -861,29 +872,44 @@ static struct proxy_call *call_new(struct proxy_worker *pw,
     return c;
 }
 
-/* Fork one branch of 'c' to 'ruri' at 'to'. */
-static void fork_to(struct proxy_call *c, const struct sip_msg *msg,
-                    const struct proxy_src *src, struct sv ruri, bool with_rr,
-                    bool drop_route, const struct net_addr *to, uint64_t now_ms)
+static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS" };
+
+void proxy_fork_to(struct proxy_call *c, const struct sip_msg *msg,
+                   const struct proxy_src *src, struct sv ruri, bool with_rr,
+                   unsigned drop_routes, const struct sip_txn_dest *dest,
+                   uint64_t now_ms)
 {
     struct proxy_worker *pw = c->pw;
     struct proxy_core *pc = pw->core;
     struct proxy_branch *b = &c->br[c->n_branches];
+    int out = dest->transport;
+    int in = src->dest.transport;
 
+    if (out < 0 || out >= PROXY_SIDES || !pc->side[out].on || in < 0
+        || in >= PROXY_SIDES) {
+        return;
+    }
     memset(b, 0, sizeof(*b));
     b->call = c;
-    make_branch(pw, b->branch);
+    proxy_make_branch(pw, b->branch);
     struct proxy_fwd f = {
         .ruri = ruri,
-        .via_transport = SV_LIT("UDP"),
-        .via_sent_by = sv_cstr(pc->sent_by),
+        .via_transport = sv_cstr(via_names[out]),
+        .via_sent_by = sv_cstr(pc->side[out].sent_by),
         .branch = sv_cstr(b->branch),
-        .record_route = with_rr ? sv_cstr(pc->record_route) : SV_NULL,
-        .drop_top_route = drop_route,
+        .drop_routes = drop_routes,
         .drop_proxy_auth = msg->method == SIP_METHOD_INVITE && with_rr,
         .src_ip = src->ip,
         .src_port = src->port,
     };
+    if (with_rr) {
+        /* RFC 5658: changing transport, both sides get their own entry,
+         * the outgoing side's on top. */
+        f.record_route = sv_cstr(pc->side[out].record_route);
+        if (in != out && pc->side[in].on) {
+            f.record_route2 = sv_cstr(pc->side[in].record_route);
+        }
+    }
     buf_reset(&pw->out);
     if (proxy_fwd_request(&pw->out, msg, &f) != 0) {
         return;
@@ -894,12 +920,16 @@ static void fork_to(struct proxy_call *c, const struct sip_msg *msg,
     }
     memcpy(b->req, pw->out.p, pw->out.len);
     b->req_len = pw->out.len;
-    dest_of_addr(pw, to, &b->dest);
+    b->dest = *dest;
+    if (out == NET_PROTO_UDP) {
+        b->dest.conn_id = pw->conn_id; /* this worker's socket */
+    }
     struct sip_txn_key key = { .method = msg->method,
                                .method_name = msg->method_name,
                                .branch = sv_cstr(b->branch) };
     int rc = sip_txn_client_start(pw->txn, &key, &b->dest, b->req, b->req_len,
-                                  false, now_ms, branch_cb, b, &b->ctx);
+                                  out != NET_PROTO_UDP, now_ms, branch_cb, b,
+                                  &b->ctx);
     if (rc != 0) {
         log_warn_rl(&lc, "request not forwarded: %s", strerror(-rc));
         free(b->req);
@@ -909,7 +939,7 @@ static void fork_to(struct proxy_call *c, const struct sip_msg *msg,
     c->n_branches++;
     c->n_pending++;
     if (msg->method == SIP_METHOD_INVITE) {
-        count(&pc->stats.forks);
+        proxy_stat(&pc->stats.forks);
     }
 }
 
@@ -943,7 +973,7 @@ static int target_addr(const struct sip_uri *u, const struct reg_src *src,
     if (src->transport != NET_PROTO_UDP) {
         return -EPROTONOSUPPORT;
     }
-    int rc = uri_addr(u, out);
+    int rc = proxy_uri_addr(u, out);
     if (rc == -EPROTONOSUPPORT) {
         return rc;
     }
@@ -968,6 +998,27 @@ static int target_addr(const struct sip_uri *u, const struct reg_src *src,
     return 0;
 }
 
+/* The flow to a registered contact: over TCP or TLS the connection it
+ * registered on (a phone behind NAT is reachable only there); over UDP
+ * its address as above. */
+static int target_dest(struct proxy_worker *pw, const struct sip_uri *u,
+                       const struct reg_src *src, struct sip_txn_dest *d)
+{
+    struct proxy_core *pc = pw->core;
+    if (src->transport == NET_PROTO_TCP || src->transport == NET_PROTO_TLS) {
+        if (pc->stream_dest == NULL || !pc->side[src->transport].on) {
+            return -EPROTONOSUPPORT;
+        }
+        return pc->stream_dest(pc->stream_ud, src, d);
+    }
+    struct net_addr to;
+    int rc = target_addr(u, src, &to);
+    if (rc == 0) {
+        proxy_dest_of_addr(pw, &to, d);
+    }
+    return rc;
+}
+
 /* Start the next hop of c->route that the policy lets through. Returns
  * true when a branch runs; false with 'ref' holding the policy's last
  * refusal (status 0: none) when no hop is left. */
@@ -979,8 +1030,9 @@ static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
     struct proxy_src src = { .dest = c->up,
                              .ip = sv_cstr(c->up_ip),
                              .port = c->up_port };
-    struct sip_nameaddr rt;
-    bool drop_route = proxy_fwd_first_route(msg, &rt) && is_us(pc, &rt.uri);
+    struct sip_nameaddr next;
+    bool has_next;
+    unsigned drop_routes = proxy_our_routes(pc, msg, &next, &has_next);
     while (c->next_hop < c->route->n_hops
            && c->n_branches < PROXY_MAX_BRANCHES) {
         const struct proxy_hop *h = &c->route->hops[c->next_hop++];
@@ -990,8 +1042,10 @@ static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
             continue;
         }
         unsigned before = c->n_branches;
-        fork_to(c, msg, &src, sv_cstr(h->ruri), true, drop_route, &h->addr,
-                now_ms);
+        struct sip_txn_dest d;
+        proxy_dest_of_addr(pw, &h->addr, &d);
+        proxy_fork_to(c, msg, &src, sv_cstr(h->ruri), true, drop_routes, &d,
+                      now_ms);
         if (c->n_branches > before) {
             return true;
         }
@@ -999,11 +1053,11 @@ static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
     return false;
 }
 
-static void refuse_now(struct proxy_worker *pw, struct sip_txn *stx,
+void proxy_refuse_now(struct proxy_worker *pw, struct sip_txn *stx,
                        const struct sip_msg *msg, const struct proxy_src *src,
                        int status, const char *reason, const char *extra)
 {
-    if (respond_own(pw, stx, msg, src->ip, src->port, status, reason, extra,
+    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, status, reason, extra,
                     pw->now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
@@ -1019,20 +1073,20 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
 
     pw->now_ms = now_ms;
     if (msg->max_forwards == 0) {
-        refuse_now(pw, stx, msg, src, 483, NULL, NULL); /* §16.3 step 3 */
+        proxy_refuse_now(pw, stx, msg, src, 483, NULL, NULL); /* §16.3 step 3 */
         return;
     }
     if (msg->ruri.scheme != SIP_URI_SIP && msg->ruri.scheme != SIP_URI_SIPS) {
-        refuse_now(pw, stx, msg, src, 416, NULL, NULL);
+        proxy_refuse_now(pw, stx, msg, src, 416, NULL, NULL);
         return;
     }
     long ulen = sip_unescape(msg->ruri.user, callee, sizeof(callee) - 1);
     if (ulen <= 0) {
-        refuse_now(pw, stx, msg, src, 404, NULL, NULL);
+        proxy_refuse_now(pw, stx, msg, src, 404, NULL, NULL);
         return;
     }
     /* §16.2: a 100 at once, so the caller stops retransmitting. */
-    if (respond_own(pw, stx, msg, src->ip, src->port, 100, NULL, NULL, now_ms)
+    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, 100, NULL, NULL, now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
         return;
@@ -1047,7 +1101,8 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     ci.tenant_id = caller->tenant_id;
     ci.trunk_id = caller->trunk_id;
     ci.policy_arg = caller->policy_arg;
-    ci.start_ms = wall_ms();
+    ci.caller_dest = src->dest;
+    ci.start_ms = proxy_wall_ms();
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);
@@ -1072,12 +1127,12 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         }
     }
 
-    struct proxy_call *c = call_new(pw, msg, stx, src, &ci);
+    struct proxy_call *c = proxy_call_new(pw, msg, stx, src, &ci);
     if (c == NULL) {
-        refuse_now(pw, stx, msg, src, 503, NULL, "Retry-After: 5\r\n");
+        proxy_refuse_now(pw, stx, msg, src, 503, NULL, "Retry-After: 5\r\n");
         return;
     }
-    count(&pc->stats.calls);
+    proxy_stat(&pc->stats.calls);
     struct proxy_refusal ref = { 0 };
     struct proxy_route *route = malloc(sizeof(*route));
     if (route) {
@@ -1094,13 +1149,13 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         c->is_final_sent = true;
         c->stx = NULL;
         sip_txn_set_ud(stx, NULL);
-        refuse_now(pw, stx, msg, src, st, ref.reason, ref.extra_hdrs);
-        count(&pc->stats.failed);
+        proxy_refuse_now(pw, stx, msg, src, st, ref.reason, ref.extra_hdrs);
+        proxy_stat(&pc->stats.failed);
         if (route) {
             end_hook(pc, &c->ci, PROXY_CALL_REFUSED, st);
         }
         free(route);
-        call_free(c);
+        proxy_call_free(c);
         return;
     }
     c->has_start_hook = true;
@@ -1110,46 +1165,46 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         c->ci.callee_user_id = route->ext_user_id;
         free(route);
         reg_loc_lookup(pc->loc, c->ci.callee_user_id,
-                       (int64_t)(wall_ms() / 1000), collect, &ts);
-        struct sip_nameaddr rt;
-        bool drop_route =
-            proxy_fwd_first_route(msg, &rt) && is_us(pc, &rt.uri);
+                       (int64_t)(proxy_wall_ms() / 1000), collect, &ts);
+        struct sip_nameaddr next;
+        bool has_next;
+        unsigned drop_routes = proxy_our_routes(pc, msg, &next, &has_next);
         for (unsigned i = 0; i < ts.n; i++) {
             struct sip_uri u;
-            struct net_addr to;
+            struct sip_txn_dest d;
             struct sv uri = sv_cstr(ts.t[i].uri);
             if (sip_parse_uri(uri, &u, NULL) != SIP_PARSE_OK
-                || target_addr(&u, &ts.t[i].src, &to) != 0) {
+                || target_dest(pw, &u, &ts.t[i].src, &d) != 0) {
                 continue;
             }
-            fork_to(c, msg, src, uri, true, drop_route, &to, now_ms);
+            proxy_fork_to(c, msg, src, uri, true, drop_routes, &d, now_ms);
         }
         if (c->n_pending == 0) {
             /* No reachable contact. */
-            call_respond_own(c, 480, NULL, NULL, now_ms);
+            proxy_call_respond_own(c, 480, NULL, NULL, now_ms);
             call_end(c, PROXY_CALL_UNAVAILABLE, 480);
-            call_free(c);
+            proxy_call_free(c);
             return;
         }
     } else if (route->n_hops > 0) {
         c->route = route;
         if (!try_hops(c, msg, now_ms, &ref)) {
             int st = ref.status ? ref.status : 503;
-            call_respond_own(c, st, ref.reason, ref.extra_hdrs, now_ms);
+            proxy_call_respond_own(c, st, ref.reason, ref.extra_hdrs, now_ms);
             call_end(c, ref.status ? PROXY_CALL_REFUSED : PROXY_CALL_FAILED,
                      st);
-            call_free(c);
+            proxy_call_free(c);
             return;
         }
     } else {
         /* The policy let it through but named no destination. */
         free(route);
-        call_respond_own(c, 404, NULL, NULL, now_ms);
+        proxy_call_respond_own(c, 404, NULL, NULL, now_ms);
         call_end(c, PROXY_CALL_FAILED, 404);
-        call_free(c);
+        proxy_call_free(c);
         return;
     }
-    list_put(c, LIST_TIMER, now_ms + pc->cfg.timer_c_ms);
+    proxy_list_put(c, LIST_TIMER, now_ms + pc->cfg.timer_c_ms);
 }
 
 void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
@@ -1162,200 +1217,16 @@ void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
     struct proxy_call *c = inv ? sip_txn_ud(inv) : NULL;
     /* RFC 3261 §9.2 */
     int st = inv ? 200 : 481;
-    if (respond_own(pw, stx, msg, SV_NULL, 0, st, NULL, NULL, now_ms) < 0) {
+    if (proxy_respond_own(pw, stx, msg, SV_NULL, 0, st, NULL, NULL, now_ms) < 0) {
         sip_txn_server_abandon(stx);
     }
     if (c == NULL || c->is_final_sent) {
         return;
     }
     /* §16.10: 487 upstream, CANCEL downstream. */
-    call_respond_own(c, 487, NULL, NULL, now_ms);
+    proxy_call_respond_own(c, 487, NULL, NULL, now_ms);
     call_end(c, PROXY_CALL_CANCELLED, 487);
     cancel_branches(c, now_ms);
     call_settle(c, now_ms);
 }
 
-/* ---- in-dialog requests ------------------------------------------------ */
-
-/* The next hop of a request inside a dialog (RFC 3261 §16.4, §16.12):
- * our own Route entry is skipped; the next Route entry, or else the
- * Request-URI. */
-static int next_hop(const struct proxy_core *pc, const struct sip_msg *msg,
-                    bool *drop_route, struct net_addr *to)
-{
-    const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_ROUTE);
-    struct sip_nameaddr na;
-    *drop_route = false;
-    if (h) {
-        struct sv first;
-        struct sv rest;
-        proxy_fwd_split_first(h->value, &first, &rest);
-        if (sip_parse_nameaddr(first, &na, NULL) == SIP_PARSE_OK
-            && is_us(pc, &na.uri)) {
-            *drop_route = true;
-            if (rest.len == 0) {
-                const struct sip_hdr *h2 = sip_msg_hdr_next(msg, h);
-                rest = h2 ? h2->value : SV_NULL;
-            }
-            if (rest.len) {
-                proxy_fwd_split_first(rest, &first, &rest);
-            } else {
-                first = SV_NULL;
-            }
-        }
-        if (first.len) {
-            if (sip_parse_nameaddr(first, &na, NULL) != SIP_PARSE_OK) {
-                return -EINVAL;
-            }
-            return uri_addr(&na.uri, to);
-        }
-    }
-    return uri_addr(&msg->ruri, to);
-}
-
-void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
-                     struct sip_txn *stx, const struct proxy_src *src,
-                     uint64_t now_ms)
-{
-    struct proxy_core *pc = pw->core;
-    bool is_ack = msg->method == SIP_METHOD_ACK;
-
-    pw->now_ms = now_ms;
-    SW_ASSERT(is_ack == (stx == NULL));
-    /* Only dialogs we made are routed: no open relay for strangers. */
-    if (!proxy_dlg_touch(&pc->dialogs, msg->call_id, msg->from.tag, msg->to.tag,
-                         now_ms)) {
-        count(&pc->stats.no_dialog);
-        if (stx) {
-            refuse_now(pw, stx, msg, src, 481, NULL, NULL);
-        }
-        return;
-    }
-    if (msg->max_forwards == 0) {
-        if (stx) {
-            refuse_now(pw, stx, msg, src, 483, NULL, NULL);
-        }
-        return;
-    }
-    bool drop_route;
-    struct net_addr to;
-    if (next_hop(pc, msg, &drop_route, &to) != 0) {
-        if (stx) {
-            refuse_now(pw, stx, msg, src, 502, NULL, NULL);
-        }
-        return;
-    }
-    if (msg->method == SIP_METHOD_BYE) {
-        struct dlg_end_ctx x = { pc, PROXY_CALL_COMPLETED };
-        proxy_dlg_remove(&pc->dialogs, msg->call_id, msg->from.tag, msg->to.tag,
-                         on_dlg_end, &x);
-    }
-    count(&pc->stats.in_dialog);
-    if (is_ack) {
-        /* §16.11: the ACK of a 2xx is its own transaction: stateless. */
-        char branch[BRANCH_CAP];
-        struct sip_txn_dest d;
-        make_branch(pw, branch);
-        struct proxy_fwd f = {
-            .via_transport = SV_LIT("UDP"),
-            .via_sent_by = sv_cstr(pc->sent_by),
-            .branch = sv_cstr(branch),
-            .drop_top_route = drop_route,
-            .src_ip = src->ip,
-            .src_port = src->port,
-        };
-        buf_reset(&pw->out);
-        if (proxy_fwd_request(&pw->out, msg, &f) == 0) {
-            dest_of_addr(pw, &to, &d);
-            send_to(pw, &d, pw->out.p, pw->out.len);
-            count(&pc->stats.stateless);
-        }
-        return;
-    }
-    struct proxy_call_info ci;
-    memset(&ci, 0, sizeof(ci));
-    struct proxy_call *c = call_new(pw, msg, stx, src, &ci);
-    if (c == NULL) {
-        refuse_now(pw, stx, msg, src, 503, NULL, "Retry-After: 5\r\n");
-        return;
-    }
-    c->is_dialog_req = true;
-    if (msg->method == SIP_METHOD_INVITE) {
-        respond_own(pw, stx, msg, src->ip, src->port, 100, NULL, NULL, now_ms);
-    }
-    fork_to(c, msg, src, SV_NULL, false, drop_route, &to, now_ms);
-    if (c->n_pending == 0) {
-        call_respond_own(c, 500, NULL, NULL, now_ms);
-        call_free(c);
-        return;
-    }
-    if (msg->method == SIP_METHOD_INVITE) {
-        list_put(c, LIST_TIMER, now_ms + pc->cfg.timer_c_ms);
-    }
-}
-
-/* ---- responses --------------------------------------------------------- */
-
-/* The address of the second via-parm of 'resp' (received / rport first). */
-static int second_via_addr(const struct sip_msg *resp, struct net_addr *to)
-{
-    const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_VIA);
-    struct sv first;
-    struct sv rest;
-    struct sip_via via;
-    char host[64];
-
-    if (h == NULL) {
-        return -EINVAL;
-    }
-    proxy_fwd_split_first(h->value, &first, &rest);
-    if (rest.len == 0) {
-        const struct sip_hdr *h2 = sip_msg_hdr_next(resp, h);
-        if (h2 == NULL) {
-            return -EINVAL;
-        }
-        rest = h2->value;
-    }
-    proxy_fwd_split_first(rest, &first, &rest);
-    if (sip_parse_via(first, &via, NULL, NULL) != SIP_PARSE_OK) {
-        return -EINVAL;
-    }
-    struct sv ip = via.received.len ? via.received : via.host;
-    if (sv_copy_cstr(ip, host, sizeof(host)) != 0
-        || net_addr_parse(host, 5060, to) != 0) {
-        return -EINVAL;
-    }
-    uint16_t port = via.rport_has_value ? via.rport
-                    : via.has_port      ? via.port
-                                        : 5060;
-    net_addr_set_port(to, port);
-    return 0;
-}
-
-bool proxy_response(struct proxy_worker *pw, const struct sip_msg *msg,
-                    uint64_t now_ms)
-{
-    struct sip_txn_key key;
-    pw->now_ms = now_ms;
-    if (proxy_branch_worker(msg->via.branch) < 0) {
-        return false;
-    }
-    sip_txn_key_from_msg(msg, &key);
-    int rc =
-        sip_txn_client_on_response(pw->txn, &key, msg->status, now_ms, msg);
-    if (rc == SIP_TXN_PASS && msg->cseq.method == SIP_METHOD_INVITE
-        && msg->status >= 200 && msg->status < 300) {
-        /* §16.7: a retransmitted 2xx (its transaction is gone) goes up
-         * statelessly by its Via. */
-        struct net_addr to;
-        struct sip_txn_dest d;
-        buf_reset(&pw->out);
-        if (second_via_addr(msg, &to) == 0
-            && proxy_fwd_response(&pw->out, msg) == 0) {
-            dest_of_addr(pw, &to, &d);
-            send_to(pw, &d, pw->out.p, pw->out.len);
-            count(&pw->core->stats.stateless);
-        }
-    }
-    return true;
-}

@@ -138,6 +138,25 @@ struct proxy_stats {
     _Atomic uint64_t dlg_expired; /* dialogs ended by the idle timeout */
 };
 
+/* What we show on one transport (index: enum net_proto). */
+struct proxy_side {
+    bool on;               /* we listen on it */
+    uint16_t port;
+    char sent_by[80];      /* "ip:port" ([ip]:port for IPv6) */
+    char record_route[112]; /* "sip:ip:port;lr", ";transport=tcp" etc. */
+};
+
+#define PROXY_SIDES 3 /* UDP, TCP, TLS */
+
+struct reg_src;
+/*
+ * The flow of a registration over a stream (TCP, TLS): 0 with 'out'
+ * filled (transport, address, the transport's connection id) while its
+ * connection is open, -ENOTCONN otherwise. Any worker thread.
+ */
+typedef int proxy_stream_fn(void *ud, const struct reg_src *src,
+                            struct sip_txn_dest *out);
+
 /* Shared by all workers; set up before they start. */
 struct proxy_core {
     struct proxy_cfg cfg;
@@ -148,6 +167,9 @@ struct proxy_core {
     char self_ip[64];      /* its IP as text, IPv6 without brackets */
     char sent_by[80];      /* "ip:port" ([ip]:port for IPv6) */
     char record_route[96]; /* "sip:ip:port;lr" */
+    struct proxy_side side[PROXY_SIDES]; /* by enum net_proto */
+    proxy_stream_fn *stream_dest;        /* NULL: UDP contacts only */
+    void *stream_ud;
     struct proxy_stats stats;
 };
 
@@ -167,6 +189,16 @@ void proxy_core_fini(struct proxy_core *pc);
  * Returns 0 or -EINVAL.
  */
 int proxy_core_set_address(struct proxy_core *pc, const struct net_addr *a);
+
+/*
+ * Calls over TCP or TLS as well: 'proto' (enum net_proto, TCP or TLS) is
+ * served at 'a' (a concrete address, same IP as the UDP one), and 'fn'
+ * finds the connection of a registered contact. Call after
+ * proxy_core_set_address(). Returns 0 or -EINVAL.
+ */
+int proxy_core_set_stream(struct proxy_core *pc, int proto,
+                          const struct net_addr *a, proxy_stream_fn *fn,
+                          void *ud);
 
 /*
  * End the dialogs not seen for cfg.dialog_idle_ms (on_call_end with

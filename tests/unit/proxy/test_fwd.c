@@ -57,7 +57,7 @@ static struct proxy_fwd fwd_default(void)
         .via_sent_by = SV_LIT("127.0.0.1:5060"),
         .branch = SV_LIT(BR),
         .record_route = SV_LIT("sip:127.0.0.1:5060;lr"),
-        .drop_top_route = true,
+        .drop_routes = 1,
         .drop_proxy_auth = true,
         .src_ip = SV_LIT("203.0.113.7"),
         .src_port = 40000,
@@ -158,6 +158,66 @@ static void request_route_alone_removed(void **state)
     assert_null(sip_msg_hdr(m, SIP_HDR_ROUTE));
     assert_int_equal(m->max_forwards, 4);
     assert_null(strstr(out.p, "received="));
+    buf_fini(&out);
+}
+
+/* Two entries of ours (double Record-Route, RFC 5658), one per header or
+ * both in one, go; the next proxy's stays. */
+static void request_two_routes_removed(void **state)
+{
+    (void)state;
+    static const char *const reqs[] = {
+        "BYE sip:100@10.0.0.5:5062 SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 10.0.0.9;branch=z9hG4bKc\r\n"
+        "Route: <sip:127.0.0.1:5063;transport=tcp;lr>\r\n"
+        "Route: <sip:127.0.0.1:5060;lr>, <sip:10.1.1.1;lr>\r\n"
+        "From: <sip:200@example.com>;tag=tt\r\n"
+        "To: <sip:100@example.com>;tag=ft\r\n"
+        "Call-ID: c1\r\nCSeq: 2 BYE\r\n\r\n",
+        "BYE sip:100@10.0.0.5:5062 SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 10.0.0.9;branch=z9hG4bKc\r\n"
+        "Route: <sip:127.0.0.1:5063;transport=tcp;lr>, <sip:127.0.0.1;lr>,"
+        " <sip:10.1.1.1;lr>\r\n"
+        "From: <sip:200@example.com>;tag=tt\r\n"
+        "To: <sip:100@example.com>;tag=ft\r\n"
+        "Call-ID: c1\r\nCSeq: 2 BYE\r\n\r\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        struct buf out;
+        buf_init(&out, SIP_MAX_MSG_LEN);
+        struct proxy_fwd f = fwd_default();
+        f.ruri = SV_NULL;
+        f.record_route = SV_NULL;
+        f.drop_routes = 2;
+        assert_int_equal(proxy_fwd_request(&out, parse(reqs[i]), &f), 0);
+        struct sip_msg *m = parse(out.p);
+        const struct sip_hdr *r = sip_msg_hdr(m, SIP_HDR_ROUTE);
+        assert_non_null(r);
+        assert_true(sv_eq_cstr(r->value, "<sip:10.1.1.1;lr>"));
+        assert_null(sip_msg_hdr_next(m, r));
+        buf_fini(&out);
+    }
+}
+
+/* Changing transport: two Record-Route entries, the outgoing side's on top. */
+static void request_double_record_route(void **state)
+{
+    (void)state;
+    static const char inv[] = "INVITE sip:200@example.com SIP/2.0\r\n"
+                              "Via: SIP/2.0/UDP 10.0.0.9;branch=z9hG4bKc\r\n"
+                              "From: <sip:100@example.com>;tag=ft\r\n"
+                              "To: <sip:200@example.com>\r\n"
+                              "Call-ID: c1\r\nCSeq: 1 INVITE\r\n\r\n";
+    struct buf out;
+    buf_init(&out, SIP_MAX_MSG_LEN);
+    struct proxy_fwd f = fwd_default();
+    f.record_route = SV_LIT("sip:127.0.0.1:5063;transport=tcp;lr");
+    f.record_route2 = SV_LIT("sip:127.0.0.1:5060;lr");
+    assert_int_equal(proxy_fwd_request(&out, parse(inv), &f), 0);
+    const char *a = strstr(out.p, "Record-Route: <sip:127.0.0.1:5063;transport"
+                                  "=tcp;lr>\r\nRecord-Route: <sip:127.0.0.1:"
+                                  "5060;lr>\r\n");
+    assert_non_null(a);
     buf_fini(&out);
 }
 
@@ -323,6 +383,8 @@ int main(void)
         cmocka_unit_test(request_rewritten),
         cmocka_unit_test(request_keeps_what_is_not_ours),
         cmocka_unit_test(request_route_alone_removed),
+        cmocka_unit_test(request_two_routes_removed),
+        cmocka_unit_test(request_double_record_route),
         cmocka_unit_test(request_refusals),
         cmocka_unit_test(response_loses_our_via),
         cmocka_unit_test(cancel_and_ack),
