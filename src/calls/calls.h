@@ -36,12 +36,12 @@ struct calls_cfg {
 
 /* Counters (relaxed atomics). */
 struct calls_stats {
-    _Atomic uint64_t started;   /* calls that reached the policy */
-    _Atomic uint64_t refused;   /* refused by a rule or a limit */
-    _Atomic uint64_t external;  /* routed to a trunk */
-    _Atomic uint64_t inbound;   /* from a trunk */
-    _Atomic uint64_t cdr_lost;  /* CDRs dropped: queue full or write error */
-    _Atomic uint64_t cdrs;      /* CDRs written */
+    _Atomic uint64_t started;  /* calls that reached the policy */
+    _Atomic uint64_t refused;  /* refused by a rule or a limit */
+    _Atomic uint64_t external; /* routed to a trunk */
+    _Atomic uint64_t inbound;  /* from a trunk */
+    _Atomic uint64_t cdr_lost; /* CDRs dropped: queue full or write error */
+    _Atomic uint64_t cdrs;     /* CDRs written */
     _Atomic uint64_t fraud_warnings;
     _Atomic uint64_t suspensions;
 };

@@ -28,9 +28,9 @@ struct calls_trunk {
     char name[STORE_TRUNK_NAME_MAX + 1];
     enum store_trunk_kind kind;
     char host[STORE_HOST_MAX + 1];
-    uint16_t port;           /* 0: 5060 */
-    bool has_addr;           /* host resolved */
-    struct net_addr addr;    /* host:port, for hops and provider matching */
+    uint16_t port;        /* 0: 5060 */
+    bool has_addr;        /* host resolved */
+    struct net_addr addr; /* host:port, for hops and provider matching */
     struct sec_net nets[CALLS_TRUNK_MAX_NETS]; /* ip trunks */
     size_t n_nets;
     uint32_t max_calls; /* all tenants, 0: unlimited */
@@ -74,7 +74,7 @@ struct calls_tenant {
     size_t n_out;
     struct calls_cc_limit *cc; /* concurrency limits */
     size_t n_cc;
-    struct limits_fraud_policy fraud; /* tenant rules over the defaults */
+    struct limits_fraud_policy fraud;    /* tenant rules over the defaults */
     struct calls_user_fraud *user_fraud; /* sorted by user id */
     size_t n_user_fraud;
 };
@@ -102,7 +102,7 @@ struct calls_snap {
     struct route_inbound_rule *inbound; /* every tenant's */
     int64_t *inbound_tenant;            /* tenant of inbound[i] */
     size_t n_inbound;
-    struct calls_did *exact;      /* exact DIDs, sorted by (did, trunk) */
+    struct calls_did *exact; /* exact DIDs, sorted by (did, trunk) */
     size_t n_exact;
     struct route_inbound_rule *patterns; /* the other rules, in order */
     size_t *pattern_index;               /* their index in 'inbound' */
@@ -146,11 +146,11 @@ struct calls_call {
     int64_t tenant_id;
     int64_t user_id; /* calling extension, 0 for inbound */
     bool is_inbound;
-    bool is_external; /* to a trunk */
+    bool is_external;  /* to a trunk */
     bool is_emergency; /* never refused by a limit */
     struct limits_cc_handle ext_h;
     struct limits_cc_handle trunk_h;
-    int64_t trunk_id; /* of trunk_h */
+    int64_t trunk_id;         /* of trunk_h */
     const char *refused_rule; /* static, or NULL */
     struct store_cdr cdr;
 };

@@ -90,8 +90,8 @@ static const char *reason_phrase(int status)
 /* A refused call: counted, and a security event unless it was only a
  * number that does not exist here (404). */
 static void report_refusal(struct calls_engine *e,
-                           const struct proxy_call_info *ci,
-                           int64_t tenant_id, const char *rule, int status)
+                           const struct proxy_call_info *ci, int64_t tenant_id,
+                           const char *rule, int status)
 {
     count(&e->stats.refused);
     if (status == 404) {
@@ -109,14 +109,14 @@ static void report_refusal(struct calls_engine *e,
 /* Refuse with 'status', naming 'rule' (a static token) and a human text
  * (printf; quotes and backslashes are replaced so it can be quoted). */
 static bool refuse(struct calls_engine *e, const struct proxy_call_info *ci,
-                   struct calls_call *c, struct proxy_refusal *ref,
-                   int status, uint32_t retry_after_s, const char *rule,
-                   const char *fmt, ...) __attribute__((format(printf, 8, 9)));
+                   struct calls_call *c, struct proxy_refusal *ref, int status,
+                   uint32_t retry_after_s, const char *rule, const char *fmt,
+                   ...) __attribute__((format(printf, 8, 9)));
 
 static bool refuse(struct calls_engine *e, const struct proxy_call_info *ci,
-                   struct calls_call *c, struct proxy_refusal *ref,
-                   int status, uint32_t retry_after_s, const char *rule,
-                   const char *fmt, ...)
+                   struct calls_call *c, struct proxy_refusal *ref, int status,
+                   uint32_t retry_after_s, const char *rule, const char *fmt,
+                   ...)
 {
     char text[ROUTE_REFUSAL_TEXT_MAX];
     va_list ap;
@@ -183,12 +183,11 @@ static bool in_window(const struct calls_cc_limit *l, uint16_t minute)
  * the tenant's (a limit with a time window beats an all-day one of the
  * same scope while the window is open); 0: none. */
 static uint32_t ext_max(const struct calls_tenant *t, int64_t user_id,
-                        const int64_t *groups, size_t n_groups,
-                        uint16_t minute)
+                        const int64_t *groups, size_t n_groups, uint16_t minute)
 {
-    static const enum store_limit_scope order[] = {
-        STORE_LIMIT_USER, STORE_LIMIT_GROUP, STORE_LIMIT_TENANT
-    };
+    static const enum store_limit_scope order[] = { STORE_LIMIT_USER,
+                                                    STORE_LIMIT_GROUP,
+                                                    STORE_LIMIT_TENANT };
     for (size_t o = 0; o < 3; o++) {
         uint32_t best = 0;
         bool best_windowed = false;
@@ -197,12 +196,11 @@ static uint32_t ext_max(const struct calls_tenant *t, int64_t user_id,
             if (l->scope != order[o] || !in_window(l, minute)) {
                 continue;
             }
-            bool match = l->scope == STORE_LIMIT_TENANT
-                         || (l->scope == STORE_LIMIT_USER
-                             && l->target_id == user_id);
-            for (size_t g = 0; !match && l->scope == STORE_LIMIT_GROUP
-                               && g < n_groups;
-                 g++) {
+            bool match =
+                l->scope == STORE_LIMIT_TENANT
+                || (l->scope == STORE_LIMIT_USER && l->target_id == user_id);
+            for (size_t g = 0;
+                 !match && l->scope == STORE_LIMIT_GROUP && g < n_groups; g++) {
                 match = groups[g] == l->target_id;
             }
             if (!match) {
@@ -297,8 +295,7 @@ static void make_hops(struct calls_engine *e, const struct calls_snap *s,
 {
     rt->ext_user_id = 0;
     rt->n_hops = 0;
-    for (size_t i = 0; i < rule->n_trunks && rt->n_hops < PROXY_MAX_HOPS;
-         i++) {
+    for (size_t i = 0; i < rule->n_trunks && rt->n_hops < PROXY_MAX_HOPS; i++) {
         const struct calls_trunk *t = calls_snap_trunk(s, rule->trunks[i]);
         struct proxy_hop *h = &rt->hops[rt->n_hops];
         if (t == NULL || !hop_addr(e, t, &h->addr)) {
@@ -448,8 +445,8 @@ static bool start_outbound(struct calls_engine *e, const struct calls_snap *s,
                           "more than %u calls in %u s from this extension",
                           rr.calls, rr.period_s);
         }
-        uint32_t max = ext_max(t, ci->caller_user_id, w.groups, w.n_groups,
-                               now.minute);
+        uint32_t max =
+            ext_max(t, ci->caller_user_id, w.groups, w.n_groups, now.minute);
         struct limits_cc_req cq = { .tenant_id = t->id,
                                     .user_id = ci->caller_user_id,
                                     .ext_max = max };
@@ -491,14 +488,13 @@ static bool start_outbound(struct calls_engine *e, const struct calls_snap *s,
             if (!crit) {
                 count(&e->stats.fraud_warnings);
             }
-            sec_ev_log(crit ? SEC_EV_FRAUD_SUSPEND : SEC_EV_FRAUD_WARNING,
-                       "user=%s tenant=%lld scope=%s metric=%s window=%u "
-                       "count=%u threshold=%u",
-                       user, (long long)t->id,
-                       a->scope == LIMITS_FRAUD_SCOPE_EXT ? "extension"
-                                                          : "tenant",
-                       metric_name(a->metric), a->window_s, a->count,
-                       a->threshold);
+            sec_ev_log(
+                crit ? SEC_EV_FRAUD_SUSPEND : SEC_EV_FRAUD_WARNING,
+                "user=%s tenant=%lld scope=%s metric=%s window=%u "
+                "count=%u threshold=%u",
+                user, (long long)t->id,
+                a->scope == LIMITS_FRAUD_SCOPE_EXT ? "extension" : "tenant",
+                metric_name(a->metric), a->window_s, a->count, a->threshold);
         }
         if (fr.tenant_suspended_now) {
             /* The tenant as a whole crossed a critical threshold: the
@@ -511,8 +507,8 @@ static bool start_outbound(struct calls_engine *e, const struct calls_snap *s,
                                             .since_wall_s = now.utc_s,
                                             .scope = LIMITS_FRAUD_SCOPE_TENANT,
                                             .metric = LIMITS_FRAUD_ADMIN };
-            fr.ext_suspended_now =
-                limits_fraud_suspend(e->fraud, &fs) == 0 || fr.ext_suspended_now;
+            fr.ext_suspended_now = limits_fraud_suspend(e->fraud, &fs) == 0
+                                   || fr.ext_suspended_now;
         }
         if (fr.ext_suspended_now) {
             struct calls_rec r = { .is_susp = true,
@@ -630,9 +626,8 @@ static bool on_start(void *ud, struct proxy_call_info *ci, bool is_ext,
                       "call policy not loaded yet");
     }
     const struct calls_snap *s = (const struct calls_snap *)hdr;
-    bool ok = ci->trunk_id > 0
-                  ? start_inbound(e, s, ci, rt, ref, c)
-                  : start_outbound(e, s, ci, is_ext, rt, ref, c);
+    bool ok = ci->trunk_id > 0 ? start_inbound(e, s, ci, rt, ref, c)
+                               : start_outbound(e, s, ci, is_ext, rt, ref, c);
     sec_snap_release(hdr);
     return ok;
 }
@@ -660,10 +655,9 @@ static bool on_hop(void *ud, struct proxy_call_info *ci,
             .tenant_id = c->tenant_id,
             .trunk_id = t->id,
             .trunk_max = c->is_emergency ? 0 : t->max_calls,
-            .trunk_tenant_max =
-                c->is_emergency
-                    ? 0
-                    : calls_snap_trunk_tenant_max(s, t->id, c->tenant_id),
+            .trunk_tenant_max = c->is_emergency ? 0
+                                                : calls_snap_trunk_tenant_max(
+                                                    s, t->id, c->tenant_id),
         };
         enum limits_cc_res r = limits_cc_acquire(e->cc, &cq, &c->trunk_h);
         if (r != LIMITS_CC_OK) {

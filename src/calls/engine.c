@@ -159,7 +159,7 @@ static void gw_match(void *ud, const struct reg_binding_view *b)
     net_addr_ip16(g->src, ip);
     if (b->src.family == AF_INET) {
         /* ip16 gives IPv4 as mapped IPv6 */
-        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0,
+        static const uint8_t mapped[12] = { 0, 0, 0, 0, 0,    0,
                                             0, 0, 0, 0, 0xff, 0xff };
         g->found = g->found
                    || (memcmp(ip, mapped, 12) == 0

@@ -49,8 +49,8 @@ struct load {
     struct store *st;
     struct calls_snap *s;
     struct calls_tenant *t; /* tenant being loaded */
-    struct vec tenants, trunks, tlimits, inbound, inbound_tenant, members,
-        rate, cc, user_fraud, susp, out;
+    struct vec tenants, trunks, tlimits, inbound, inbound_tenant, members, rate,
+        cc, user_fraud, susp, out;
     int err;
 };
 
@@ -110,8 +110,8 @@ static int list_item(void *ud, const struct store_list_item *it)
 static int hours_cb(void *ud, const struct store_hours *h)
 {
     struct calls_tenant *t = ud;
-    int rc = route_hours_add_range(&t->hours, h->weekday, h->start_min,
-                                   h->end_min);
+    int rc =
+        route_hours_add_range(&t->hours, h->weekday, h->start_min, h->end_min);
     if (rc != 0) {
         log_warn(&lc, "tenant %s: office hours of day %u not used: %s",
                  t->domain, h->weekday, strerror(-rc));
@@ -134,8 +134,7 @@ static int outbound_cb(void *ud, const struct store_outbound_rule *r)
     o->match_on = ROUTE_MATCH_DIALED;
     bool fits = strlen(r->prefix) <= ROUTE_RULE_PREFIX_MAX
                 && strlen(r->prepend) <= ROUTE_RULE_PREPEND_MAX
-                && r->min_len <= 255 && r->max_len <= 255
-                && r->strip <= 255;
+                && r->min_len <= 255 && r->max_len <= 255 && r->strip <= 255;
     copy_str(o->prefix, sizeof(o->prefix), r->prefix);
     copy_str(o->prepend, sizeof(o->prepend), r->prepend);
     o->min_len = (uint8_t)r->min_len;
@@ -293,8 +292,8 @@ static int load_tenant(struct load *l, struct calls_tenant *t)
     rc = store_profile_get(l->st, t->id, &p);
     if (rc == 0) {
         if (p.time_zone[0]
-            && route_tz_load(p.time_zone,
-                             l->e->tz_dir[0] ? l->e->tz_dir : NULL, &t->tz)
+            && route_tz_load(p.time_zone, l->e->tz_dir[0] ? l->e->tz_dir : NULL,
+                             &t->tz)
                    != 0) {
             log_warn(&lc, "tenant %s: time zone '%s' not found, using UTC",
                      t->domain, p.time_zone);
@@ -321,8 +320,7 @@ static int load_tenant(struct load *l, struct calls_tenant *t)
         }
     }
     struct list_ctx hx = { l, STORE_LIST_HOLIDAY };
-    if ((rc = store_list_walk(l->st, STORE_LIST_HOLIDAY, t->id, list_item,
-                              &hx))
+    if ((rc = store_list_walk(l->st, STORE_LIST_HOLIDAY, t->id, list_item, &hx))
             != 0
         || (rc = store_hours_list(l->st, t->id, hours_cb, t)) != 0) {
         return rc;
@@ -391,8 +389,7 @@ static void resolve(struct calls_trunk *t)
     struct addrinfo hints = { .ai_socktype = SOCK_DGRAM };
     struct addrinfo *res = NULL;
     if (getaddrinfo(t->host, NULL, &hints, &res) != 0 || res == NULL) {
-        log_warn(&lc, "trunk %s: host '%s' does not resolve", t->name,
-                 t->host);
+        log_warn(&lc, "trunk %s: host '%s' does not resolve", t->name, t->host);
         return;
     }
     if (net_addr_from_sa(&t->addr, res->ai_addr, res->ai_addrlen) == 0) {
@@ -415,8 +412,8 @@ static void parse_nets(struct calls_trunk *t, const char *text)
                 == 0) {
                 t->n_nets++;
             } else {
-                log_warn(&lc, "trunk %s: network '%.*s' not used: %s",
-                         t->name, (int)len, p, err);
+                log_warn(&lc, "trunk %s: network '%.*s' not used: %s", t->name,
+                         (int)len, p, err);
             }
         }
         p += len + (end ? 1 : 0);
@@ -482,8 +479,8 @@ static int inbound_cb(void *ud, const struct store_inbound_rule *r)
     }
     o->id = r->id;
     o->trunk_id = r->trunk_id;
-    bool fits = strlen(r->did) <= ROUTE_DID_MAX
-                && strlen(r->ext) <= ROUTE_EXT_MAX;
+    bool fits =
+        strlen(r->did) <= ROUTE_DID_MAX && strlen(r->ext) <= ROUTE_EXT_MAX;
     copy_str(o->did, sizeof(o->did), r->did);
     copy_str(o->ext, sizeof(o->ext), r->ext);
     if (!fits || route_inbound_rule_check(o) != 0) {
@@ -677,10 +674,9 @@ int calls_snap_load(struct calls_engine *e, struct store *st,
     }
     if (rc == 0) {
         size_t bad = 0;
-        rc = limits_callrate_rules_new(l.rate.p, l.rate.n,
-                                       LIMITS_CALLRATE_DEFAULT_CALLS,
-                                       LIMITS_CALLRATE_DEFAULT_PERIOD_S,
-                                       &s->rate, &bad);
+        rc = limits_callrate_rules_new(
+            l.rate.p, l.rate.n, LIMITS_CALLRATE_DEFAULT_CALLS,
+            LIMITS_CALLRATE_DEFAULT_PERIOD_S, &s->rate, &bad);
         if (rc != 0) {
             log_warn(&lc, "call rate limit %zu not usable: %s", bad,
                      strerror(-rc));
@@ -782,8 +778,8 @@ const struct route_inbound_rule *calls_snap_inbound(const struct calls_snap *s,
         }
     }
     const struct calls_did *any = NULL;
-    for (size_t i = lo;
-         i < s->n_exact && sv_eq_cstr(did, s->exact[i].did); i++) {
+    for (size_t i = lo; i < s->n_exact && sv_eq_cstr(did, s->exact[i].did);
+         i++) {
         if (s->exact[i].trunk_id == trunk_id) {
             *index = s->exact[i].index;
             return &s->inbound[*index];

@@ -273,24 +273,24 @@ void sw_calls_stats_json(struct sw_core *core, json_t *obj)
     json_object_set_new(
         obj, "calls",
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "started",
-                  LD(started), "refused", LD(refused), "external",
-                  LD(external), "inbound", LD(inbound), "cdrs", LD(cdrs),
-                  "cdr_lost", LD(cdr_lost), "fraud_warnings",
-                  LD(fraud_warnings), "suspensions", LD(suspensions),
-                  "dialogs", (json_int_t)proxy_dlg_count(&core->proxy.dialogs),
-                  "gateways", (json_int_t)reg_loc_count(&c->gw_loc, clock_wall_s(NULL))));
+                  LD(started), "refused", LD(refused), "external", LD(external),
+                  "inbound", LD(inbound), "cdrs", LD(cdrs), "cdr_lost",
+                  LD(cdr_lost), "fraud_warnings", LD(fraud_warnings),
+                  "suspensions", LD(suspensions), "dialogs",
+                  (json_int_t)proxy_dlg_count(&core->proxy.dialogs), "gateways",
+                  (json_int_t)reg_loc_count(&c->gw_loc, clock_wall_s(NULL))));
 #undef LD
     json_t *arr = json_array();
     pthread_mutex_lock(&c->mu);
     for (size_t i = 0; arr && i < c->n_status; i++) {
         const struct trunk_reg_status *t = &c->status[i];
         json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:i,s:I,s:I,s:i,s:s}", "name", t->name,
-                           "state", trunk_reg_state_name(t->state),
-                           "last_status", t->last_status, "failures",
-                           (json_int_t)t->failures, "expires_at_ms",
-                           (json_int_t)t->expires_at_ms, "granted_s",
-                           (int)t->granted_s, "reason", t->reason));
+            arr,
+            json_pack("{s:s,s:s,s:i,s:I,s:I,s:i,s:s}", "name", t->name, "state",
+                      trunk_reg_state_name(t->state), "last_status",
+                      t->last_status, "failures", (json_int_t)t->failures,
+                      "expires_at_ms", (json_int_t)t->expires_at_ms,
+                      "granted_s", (int)t->granted_s, "reason", t->reason));
     }
     pthread_mutex_unlock(&c->mu);
     json_object_set_new(obj, "register_trunks", arr);

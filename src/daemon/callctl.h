@@ -26,14 +26,14 @@ struct trunk_reg_params;
 
 struct sw_calls {
     struct calls_engine *engine;
-    struct reg_loc gw_loc;      /* accept-register gateways by trunk id */
+    struct reg_loc gw_loc;       /* accept-register gateways by trunk id */
     struct reg_registrar gw_reg; /* their registrar */
     struct store *st;            /* main thread's handle (borrowed) */
     uv_async_t wake;             /* records queued: drain on the main loop */
     bool has_wake;
     bool is_init;
-    pthread_mutex_t mu;                /* guards the pending trunk list */
-    struct trunk_reg_params *pending;  /* register trunks for worker 0 */
+    pthread_mutex_t mu;               /* guards the pending trunk list */
+    struct trunk_reg_params *pending; /* register trunks for worker 0 */
     size_t n_pending;
     bool has_pending;
     struct trunk_reg_status *status; /* worker 0's last published view */

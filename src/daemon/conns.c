@@ -105,8 +105,8 @@ uint64_t sw_conns_note(struct sw_conns *c, struct net_conn *conn)
     if (id == 0 && !net_conn_is_closed(conn)) {
         struct ent *e = calloc(1, sizeof(*e));
         if (e) {
-            uint64_t seq = atomic_fetch_add_explicit(&c->seq, 1,
-                                                     memory_order_relaxed);
+            uint64_t seq =
+                atomic_fetch_add_explicit(&c->seq, 1, memory_order_relaxed);
             e->id = (seq << 14) | ((uint64_t)si << 8) | bi;
             e->conn = conn;
             e->proto = (uint8_t)proto;
@@ -149,8 +149,8 @@ uint64_t sw_conns_find(struct sw_conns *c, int proto, const uint8_t ip16[16],
     uint64_t id = 0;
     pthread_mutex_lock(&s->mu);
     for (struct ent *e = s->b[bi]; e; e = e->next) {
-        if (e->proto == proto && e->port == port
-            && memcmp(e->ip, ip16, 16) == 0 && !net_conn_is_closed(e->conn)) {
+        if (e->proto == proto && e->port == port && memcmp(e->ip, ip16, 16) == 0
+            && !net_conn_is_closed(e->conn)) {
             id = e->id;
             break;
         }

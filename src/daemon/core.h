@@ -13,8 +13,8 @@
 
 #include "base/buf.h"
 #include "daemon/callctl.h"
-#include "daemon/conns.h"
 #include "daemon/config.h"
+#include "daemon/conns.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
 #include "proxy/proxy.h"

@@ -332,8 +332,8 @@ static int gw_creds(void *ud, struct sv domain, struct sv user,
     int64_t trunk_id = 0;
     char md5[65], sha[65];
     memset(out, 0, sizeof(*out));
-    int rc = calls_engine_gateway_creds(g->e, domain, user, &trunk_id, md5,
-                                        sha);
+    int rc =
+        calls_engine_gateway_creds(g->e, domain, user, &trunk_id, md5, sha);
     if (rc != 0) {
         return rc;
     }

@@ -161,12 +161,12 @@ static void stream_sides(struct serve *s)
             if ((int)s->listener_proto[id] != proto) {
                 continue;
             }
-            int rc = proxy_core_set_stream(pc, proto, &a, stream_dest,
-                                           &s->core);
+            int rc =
+                proxy_core_set_stream(pc, proto, &a, stream_dest, &s->core);
             if (rc != 0) {
                 log_warn(&lc, "calls over %s: not on %s (%s)",
-                         net_proto_name((enum net_proto)proto),
-                         pc->self_ip, strerror(-rc));
+                         net_proto_name((enum net_proto)proto), pc->self_ip,
+                         strerror(-rc));
             }
             break;
         }

@@ -195,8 +195,8 @@ static int outbound_fill(struct ops_ctx *ctx, const json_t *req,
     }
     if (rc == 0) {
         /* the routing engine's bounds, so every stored rule is used */
-        rc = get_dial(req, "prefix", r->prefix, ROUTE_RULE_PREFIX_MAX + 1,
-                      resp);
+        rc =
+            get_dial(req, "prefix", r->prefix, ROUTE_RULE_PREFIX_MAX + 1, resp);
     }
     if (rc == 0) {
         rc = get_dial(req, "prepend", r->prepend, ROUTE_RULE_PREPEND_MAX + 1,

@@ -228,9 +228,8 @@ bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
         list_unlink(s, d);
         list_append(s, d);
         if (toward) {
-            *toward = sv_eq(from_tag, d->info.caller_tag)
-                          ? d->info.callee_dest
-                          : d->info.caller_dest;
+            *toward = sv_eq(from_tag, d->info.caller_tag) ? d->info.callee_dest
+                                                          : d->info.caller_dest;
         }
     }
     pthread_mutex_unlock(&s->mu);

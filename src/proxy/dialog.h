@@ -46,9 +46,9 @@ struct proxy_call_info {
     struct sip_txn_dest caller_dest; /* the caller's flow (address, and
                                         connection for streams) */
     struct sip_txn_dest callee_dest; /* the answering branch's flow */
-    int64_t start_ms;       /* wall clock, unix ms: INVITE received */
-    int64_t answer_ms;      /* wall clock, unix ms: 2xx received */
-    bool is_extra;          /* a further 2xx of a forked call: no hooks */
+    int64_t start_ms;                /* wall clock, unix ms: INVITE received */
+    int64_t answer_ms;               /* wall clock, unix ms: 2xx received */
+    bool is_extra; /* a further 2xx of a forked call: no hooks */
 };
 
 struct proxy_dlg;

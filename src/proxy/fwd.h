@@ -40,12 +40,12 @@ struct proxy_fwd {
  * request line with f->ruri; our Via first, then the received Via headers
  * (the topmost via-parm gets received / rport as in §18.2.1 and RFC 3581);
  * Record-Route when f->record_route is set; the first Route entry removed
- * the first f->drop_routes Route entries removed; Max-Forwards decremented (70 when absent);
- * Proxy-Authorization dropped when f->drop_proxy_auth; every other header
- * and the body unchanged. Refuses with -EINVAL a response, a request whose
- * Max-Forwards is 0 (answer 483 instead), an empty sent-by or branch, or a
- * branch without the magic cookie. Returns 0 or the buffer's error; on
- * failure 'out' is left as it was.
+ * the first f->drop_routes Route entries removed; Max-Forwards decremented (70
+ * when absent); Proxy-Authorization dropped when f->drop_proxy_auth; every
+ * other header and the body unchanged. Refuses with -EINVAL a response, a
+ * request whose Max-Forwards is 0 (answer 483 instead), an empty sent-by or
+ * branch, or a branch without the magic cookie. Returns 0 or the buffer's
+ * error; on failure 'out' is left as it was.
  */
 int proxy_fwd_request(struct buf *out, const struct sip_msg *req,
                       const struct proxy_fwd *f);

@@ -83,9 +83,8 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
     }
     unsigned drop;
     struct sip_txn_dest d;
-    if (next_dest(pw, msg, &toward, &drop, &d) != 0
-        || d.transport < 0 || d.transport >= PROXY_SIDES
-        || !pc->side[d.transport].on) {
+    if (next_dest(pw, msg, &toward, &drop, &d) != 0 || d.transport < 0
+        || d.transport >= PROXY_SIDES || !pc->side[d.transport].on) {
         if (stx) {
             proxy_refuse_now(pw, stx, msg, src, 502, NULL, NULL);
         }

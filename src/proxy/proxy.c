@@ -111,8 +111,8 @@ int proxy_uri_addr(const struct sip_uri *u, struct net_addr *out)
     return 0;
 }
 
-void proxy_dest_of_addr(const struct proxy_worker *pw,
-                         const struct net_addr *a, struct sip_txn_dest *d)
+void proxy_dest_of_addr(const struct proxy_worker *pw, const struct net_addr *a,
+                        struct sip_txn_dest *d)
 {
     memset(d, 0, sizeof(*d));
     size_t n = a->len < sizeof(d->addr) ? a->len : sizeof(d->addr);
@@ -122,7 +122,7 @@ void proxy_dest_of_addr(const struct proxy_worker *pw,
 }
 
 void proxy_send_to(struct proxy_worker *pw, const struct sip_txn_dest *d,
-                    const char *bytes, size_t len)
+                   const char *bytes, size_t len)
 {
     pw->txn->send(pw->txn->send_ud, d, bytes, len);
 }
@@ -306,8 +306,6 @@ static void end_hook(struct proxy_core *pc, const struct proxy_call_info *ci,
     }
 }
 
-
-
 void proxy_on_dlg_end(void *ud, const struct proxy_call_info *info)
 {
     struct proxy_dlg_end_ctx *x = ud;
@@ -454,9 +452,9 @@ static bool orig_msg(const struct proxy_call *c, struct sip_msg *m)
 /* Send our own answer to the request 'm' on 'stx'. Returns the result of
  * sip_txn_server_respond (SIP_TXN_GONE: stx freed) or a negative errno. */
 int proxy_respond_own(struct proxy_worker *pw, struct sip_txn *stx,
-                       const struct sip_msg *m, struct sv ip, uint16_t port,
-                       int status, const char *reason, const char *extra,
-                       uint64_t now_ms)
+                      const struct sip_msg *m, struct sv ip, uint16_t port,
+                      int status, const char *reason, const char *extra,
+                      uint64_t now_ms)
 {
     char tag[17];
     our_tag(pw, m, tag);
@@ -472,8 +470,8 @@ int proxy_respond_own(struct proxy_worker *pw, struct sip_txn *stx,
 
 /* Our own final answer for call 'c' (its stored request). */
 void proxy_call_respond_own(struct proxy_call *c, int status,
-                             const char *reason, const char *extra,
-                             uint64_t now_ms)
+                            const char *reason, const char *extra,
+                            uint64_t now_ms)
 {
     struct sip_msg m;
     if (c->stx == NULL || c->is_final_sent) {
@@ -488,7 +486,7 @@ void proxy_call_respond_own(struct proxy_call *c, int status,
         return;
     }
     if (proxy_respond_own(c->pw, stx, &m, sv_cstr(c->up_ip), c->up_port, status,
-                    reason, extra, now_ms)
+                          reason, extra, now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
     }
@@ -679,7 +677,8 @@ static bool fail_over(struct proxy_call *c, int status, uint64_t now_ms)
         return true;
     }
     if (ref.status != 0 && c->best_status == 0) {
-        proxy_call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs, now_ms);
+        proxy_call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs,
+                               now_ms);
         call_end(c, PROXY_CALL_REFUSED, ref.status);
     }
     return false;
@@ -828,10 +827,10 @@ static struct sv put_str(char **pos, struct sv v)
 /* A call for request 'msg' with its server transaction; NULL when out of
  * memory or over the cap. */
 struct proxy_call *proxy_call_new(struct proxy_worker *pw,
-                                   const struct sip_msg *msg,
-                                   struct sip_txn *stx,
-                                   const struct proxy_src *src,
-                                   const struct proxy_call_info *ci)
+                                  const struct sip_msg *msg,
+                                  struct sip_txn *stx,
+                                  const struct proxy_src *src,
+                                  const struct proxy_call_info *ci)
 {
     if (pw->n_calls >= pw->core->cfg.max_calls) {
         return NULL;
@@ -1054,11 +1053,11 @@ static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
 }
 
 void proxy_refuse_now(struct proxy_worker *pw, struct sip_txn *stx,
-                       const struct sip_msg *msg, const struct proxy_src *src,
-                       int status, const char *reason, const char *extra)
+                      const struct sip_msg *msg, const struct proxy_src *src,
+                      int status, const char *reason, const char *extra)
 {
-    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, status, reason, extra,
-                    pw->now_ms)
+    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, status, reason,
+                          extra, pw->now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
     }
@@ -1086,7 +1085,8 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         return;
     }
     /* §16.2: a 100 at once, so the caller stops retransmitting. */
-    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, 100, NULL, NULL, now_ms)
+    if (proxy_respond_own(pw, stx, msg, src->ip, src->port, 100, NULL, NULL,
+                          now_ms)
         < 0) {
         sip_txn_server_abandon(stx);
         return;
@@ -1217,7 +1217,8 @@ void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
     struct proxy_call *c = inv ? sip_txn_ud(inv) : NULL;
     /* RFC 3261 §9.2 */
     int st = inv ? 200 : 481;
-    if (proxy_respond_own(pw, stx, msg, SV_NULL, 0, st, NULL, NULL, now_ms) < 0) {
+    if (proxy_respond_own(pw, stx, msg, SV_NULL, 0, st, NULL, NULL, now_ms)
+        < 0) {
         sip_txn_server_abandon(stx);
     }
     if (c == NULL || c->is_final_sent) {
@@ -1229,4 +1230,3 @@ void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
     cancel_branches(c, now_ms);
     call_settle(c, now_ms);
 }
-

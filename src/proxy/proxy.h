@@ -75,9 +75,9 @@ struct proxy_refusal {
 
 /* A next hop outside the extensions: a trunk. */
 struct proxy_hop {
-    struct net_addr addr;          /* where the INVITE is sent (UDP) */
-    char ruri[PROXY_HOP_URI_MAX];  /* its Request-URI */
-    int64_t trunk_id;              /* reported in ci->trunk_id */
+    struct net_addr addr;         /* where the INVITE is sent (UDP) */
+    char ruri[PROXY_HOP_URI_MAX]; /* its Request-URI */
+    int64_t trunk_id;             /* reported in ci->trunk_id */
 };
 
 /*
@@ -140,9 +140,9 @@ struct proxy_stats {
 
 /* What we show on one transport (index: enum net_proto). */
 struct proxy_side {
-    bool on;               /* we listen on it */
+    bool on; /* we listen on it */
     uint16_t port;
-    char sent_by[80];      /* "ip:port" ([ip]:port for IPv6) */
+    char sent_by[80];       /* "ip:port" ([ip]:port for IPv6) */
     char record_route[112]; /* "sip:ip:port;lr", ";transport=tcp" etc. */
 };
 

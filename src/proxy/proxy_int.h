@@ -92,8 +92,8 @@ void proxy_make_branch(struct proxy_worker *pw, char out[BRANCH_CAP]);
 /* A SIP URI with an IP literal host as a UDP destination. */
 int proxy_uri_addr(const struct sip_uri *u, struct net_addr *out);
 /* A UDP destination from this worker's socket. */
-void proxy_dest_of_addr(const struct proxy_worker *pw,
-                        const struct net_addr *a, struct sip_txn_dest *d);
+void proxy_dest_of_addr(const struct proxy_worker *pw, const struct net_addr *a,
+                        struct sip_txn_dest *d);
 /* Send bytes through the worker's transaction table's send callback. */
 void proxy_send_to(struct proxy_worker *pw, const struct sip_txn_dest *d,
                    const char *bytes, size_t len);

@@ -47,7 +47,7 @@ struct hooks {
     enum proxy_call_result last_res;
     int last_status;
     char last_callee[32];
-    bool refuse; /* on_call_start refuses with 403 */
+    bool refuse;         /* on_call_start refuses with 403 */
     unsigned n_hops;     /* > 0: route external numbers to these trunks */
     unsigned hop_refuse; /* bit i: on_hop refuses trunk i+1 */
     unsigned hops_tried;
