@@ -63,9 +63,11 @@ static size_t take(struct calls_engine *e, struct calls_rec *out, size_t cap)
 {
     pthread_mutex_lock(&e->q_mu);
     size_t n = e->sq_n < cap ? e->sq_n : cap;
-    memcpy(out, e->sq, n * sizeof(*out));
-    memmove(e->sq, e->sq + n, (e->sq_n - n) * sizeof(*out));
-    e->sq_n -= n;
+    if (n > 0) {
+        memcpy(out, e->sq, n * sizeof(*out));
+        memmove(e->sq, e->sq + n, (e->sq_n - n) * sizeof(*out));
+        e->sq_n -= n;
+    }
     size_t k = e->q_n < cap - n ? e->q_n : cap - n;
     for (size_t i = 0; i < k; i++) {
         out[n + i] = e->q[(e->q_head + i) % e->q_cap];
