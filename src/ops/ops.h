@@ -109,7 +109,7 @@
  *               [realm], [expires_s 60..86400], [networks (CIDR list)],
  *               [max_calls (global, 0 unlimited)]   -> trunk{}
  *               register needs host, username and password; ip needs
- *               networks; accept_register needs username and password.
+ *               networks; accept_register needs username, password and realm.
  *   trunk.set   name, [new_name], any trunk.add member; password ""
  *               removes it                 -> trunk{}
  *   trunk.list                             -> trunks[]
