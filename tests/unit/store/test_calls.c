@@ -160,7 +160,7 @@ static void migration_from_v2_keeps_data(void **state)
     struct fx *fx = *state;
     char p[512];
     sqlite3 *db = NULL;
-    assert_int_equal(store_schema_version(), 3);
+    assert_true(store_schema_version() >= 3);
     assert_int_equal(
         store_ip_rule_add(fx->st, "10.0.0.0/8", "allow", "lan", 5, NULL), 0);
     store_close(fx->st);
