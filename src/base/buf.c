@@ -87,13 +87,30 @@ int buf_append_char(struct buf *b, char c)
 
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+    if (b->err) {
+        return b->err;
+    }
+    /* Format straight into the free space first: one pass when it fits
+     * (the usual case once the buffer has grown), two when it does not. */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = room ? vsnprintf(b->p + b->len, room, fmt, ap2)
+                 : vsnprintf(NULL, 0, fmt, ap2);
     va_end(ap2);
     if (n < 0) {
-        b->err = b->err ? b->err : -EINVAL;
+        if (b->p) {
+            b->p[b->len] = '\0';
+        }
+        b->err = -EINVAL;
         return -EINVAL;
+    }
+    if ((size_t)n < room && (size_t)n <= b->max_len - b->len) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (b->p) {
+        b->p[b->len] = '\0'; /* undo the truncated attempt */
     }
     int rc = buf_reserve(b, (size_t)n);
     if (rc) {

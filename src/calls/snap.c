@@ -54,9 +54,14 @@ struct load {
     int err;
 };
 
+/* Copy 'src' (NULL: "") into 'dst', cut to cap - 1 bytes. */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n) {
+        memcpy(dst, src, n);
+    }
+    dst[n] = '\0';
 }
 
 /* ---- tenants ----------------------------------------------------------- */

@@ -15,9 +15,28 @@
 
 #include "base/clock.h"
 #include "base/pool.h"
+#include "base/siphash.h"
 #include "store/store.h"
 
-#define KEY_MAX (STORE_EXT_MAX + STORE_DOMAIN_MAX + 4)
+#define KEY_MAX            (STORE_EXT_MAX + STORE_DOMAIN_MAX + 4)
+#define LOOKUP_MIN_BUCKETS 16
+
+#define MD5_LEN    16
+#define SHA256_LEN 32
+
+/*
+ * Credentials as cached: the HA1 digests in binary, not hex (half the
+ * bytes, and one entry per extension adds up). A length of 0 means the
+ * store had none for that algorithm.
+ */
+struct packed_creds {
+    int64_t user_id;
+    int64_t tenant_id;
+    uint8_t md5[MD5_LEN];
+    uint8_t sha256[SHA256_LEN];
+    uint8_t md5_len;
+    uint8_t sha256_len;
+};
 
 struct lookup_entry {
     struct lookup_entry *chain;       /* hash chain */
@@ -28,7 +47,7 @@ struct lookup_entry {
     int rc; /* 0 or -ENOENT */
     union {
         struct reg_tenant tenant;
-        struct reg_creds creds;
+        struct packed_creds creds;
     } v;
     uint16_t key_len;
     char key[];
@@ -37,7 +56,8 @@ struct lookup_entry {
 struct lookup_shard {
     pthread_mutex_t mu;
     struct lookup_entry **buckets;
-    size_t n_buckets; /* power of two */
+    size_t n_buckets;   /* power of two, grows with n */
+    size_t max_buckets; /* power of two >= the shard's capacity */
     size_t n;
     struct lookup_entry *head, *tail;
 };
@@ -48,6 +68,11 @@ int sw_lookup_init(struct sw_lookup_cache *c, size_t cap, uint64_t ttl_ms)
     pool_init(&c->pool);
     c->cap_per_shard = cap / SW_LOOKUP_SHARDS + 1;
     c->ttl_ms = ttl_ms;
+    /* Keys include names anyone can send (unknown users are cached too):
+     * a keyed hash keeps them from being aimed at one chain. */
+    if (siphash_key_random(&c->hash_key) != 0) {
+        return -EIO;
+    }
     c->shards = calloc(SW_LOOKUP_SHARDS, sizeof(*c->shards));
     if (!c->shards) {
         return -ENOMEM;
@@ -59,8 +84,11 @@ int sw_lookup_init(struct sw_lookup_cache *c, size_t cap, uint64_t ttl_ms)
     for (size_t i = 0; i < SW_LOOKUP_SHARDS; i++) {
         struct lookup_shard *s = &c->shards[i];
         pthread_mutex_init(&s->mu, NULL);
-        s->n_buckets = nb;
-        s->buckets = calloc(nb, sizeof(*s->buckets));
+        /* The chains start short and the array doubles as entries come:
+         * a cache sized for a big deployment costs little on a small one. */
+        s->max_buckets = nb;
+        s->n_buckets = nb < LOOKUP_MIN_BUCKETS ? nb : LOOKUP_MIN_BUCKETS;
+        s->buckets = calloc(s->n_buckets, sizeof(*s->buckets));
         if (!s->buckets) {
             sw_lookup_fini(c);
             return -ENOMEM;
@@ -129,6 +157,39 @@ static struct lookup_entry **slot(struct lookup_shard *s, uint64_t h,
     return pp;
 }
 
+size_t sw_lookup_entry_bytes(size_t key_len)
+{
+    size_t n = sizeof(struct lookup_entry) + key_len;
+    return (n + POOL_GRAIN - 1) / POOL_GRAIN * POOL_GRAIN;
+}
+
+/* Double the shard's bucket array once it holds more entries than buckets
+ * (shard lock held). On allocation failure the chains just get longer. */
+static void maybe_grow(struct lookup_shard *s)
+{
+    if (s->n < s->n_buckets || s->n_buckets >= s->max_buckets) {
+        return;
+    }
+    size_t n = s->n_buckets * 2;
+    struct lookup_entry **nb = calloc(n, sizeof(*nb));
+    if (!nb) {
+        return;
+    }
+    for (size_t i = 0; i < s->n_buckets; i++) {
+        struct lookup_entry *e = s->buckets[i];
+        while (e) {
+            struct lookup_entry *next = e->chain;
+            struct lookup_entry **head = &nb[e->hash & (n - 1)];
+            e->chain = *head;
+            *head = e;
+            e = next;
+        }
+    }
+    free(s->buckets);
+    s->buckets = nb;
+    s->n_buckets = n;
+}
+
 static void entry_free(struct sw_lookup_cache *c, struct lookup_entry *e)
 {
     pool_free(&c->pool, e, sizeof(*e) + e->key_len);
@@ -146,12 +207,24 @@ static void drop(struct sw_lookup_cache *c, struct lookup_shard *s,
     entry_free(c, e);
 }
 
+static uint64_t key_hash(const struct sw_lookup_cache *c, struct sv key)
+{
+    return siphash_24(&c->hash_key, key.p, key.len);
+}
+
+/* The shard from the top bits, the bucket from the low ones: shards whose
+ * entries all share their bucket bits would use a fraction of their array. */
+static struct lookup_shard *shard_of(struct sw_lookup_cache *c, uint64_t h)
+{
+    return &c->shards[(h >> 32) % SW_LOOKUP_SHARDS];
+}
+
 /* Copy a fresh cached value into 'out'; false when absent or stale. */
 static bool get(struct sw_lookup_cache *c, struct sv key, uint64_t now_ms,
                 void *out, size_t size, int *rc)
 {
-    uint64_t h = sv_hash(key);
-    struct lookup_shard *s = &c->shards[h % SW_LOOKUP_SHARDS];
+    uint64_t h = key_hash(c, key);
+    struct lookup_shard *s = shard_of(c, h);
     uint64_t gen = atomic_load_explicit(&c->gen, memory_order_acquire);
     bool found = false;
 
@@ -173,8 +246,8 @@ static bool get(struct sw_lookup_cache *c, struct sv key, uint64_t now_ms,
 static void put(struct sw_lookup_cache *c, struct sv key, uint64_t gen,
                 uint64_t now_ms, const void *val, size_t size, int rc)
 {
-    uint64_t h = sv_hash(key);
-    struct lookup_shard *s = &c->shards[h % SW_LOOKUP_SHARDS];
+    uint64_t h = key_hash(c, key);
+    struct lookup_shard *s = shard_of(c, h);
     struct lookup_entry *e = pool_alloc(&c->pool, sizeof(*e) + key.len);
 
     if (!e) {
@@ -204,6 +277,7 @@ static void put(struct sw_lookup_cache *c, struct sv key, uint64_t gen,
     *pp = e;
     lru_push(s, e);
     s->n++;
+    maybe_grow(s);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -256,6 +330,69 @@ int sw_lookup_tenant(void *ud, struct sv domain, struct reg_tenant *out)
     return rc;
 }
 
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    return -1;
+}
+
+/* Lower-case hex of exactly 2 * 'n' digits (or empty) to bytes; the only
+ * form the store writes, so the round trip gives back the same string. */
+static bool unhex(const char *hex, uint8_t *dst, size_t n, uint8_t *len)
+{
+    size_t hl = strnlen(hex, REG_HA1_HEX_MAX);
+    if (hl == 0) {
+        *len = 0;
+        return true;
+    }
+    if (hl != 2 * n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_val(hex[2 * i]);
+        int lo = hex_val(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            return false;
+        }
+        dst[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *len = (uint8_t)n;
+    return true;
+}
+
+static void tohex(const uint8_t *src, size_t n, char *dst)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        dst[2 * i] = digits[src[i] >> 4];
+        dst[2 * i + 1] = digits[src[i] & 0xf];
+    }
+    dst[2 * n] = '\0';
+}
+
+static bool pack_creds(const struct reg_creds *in, struct packed_creds *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->user_id = in->user_id;
+    out->tenant_id = in->tenant_id;
+    return unhex(in->ha1_md5, out->md5, MD5_LEN, &out->md5_len)
+           && unhex(in->ha1_sha256, out->sha256, SHA256_LEN, &out->sha256_len);
+}
+
+static void unpack_creds(const struct packed_creds *in, struct reg_creds *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->user_id = in->user_id;
+    out->tenant_id = in->tenant_id;
+    tohex(in->md5, in->md5_len, out->ha1_md5);
+    tohex(in->sha256, in->sha256_len, out->ha1_sha256);
+}
+
 int sw_lookup_creds(void *ud, struct sv domain, struct sv user,
                     struct reg_creds *out)
 {
@@ -271,7 +408,10 @@ int sw_lookup_creds(void *ud, struct sv domain, struct sv user,
         return -ENOENT;
     }
     struct sv k = sv_make(key, make_key(key, 'u', user, domain));
-    if (get(x->cache, k, x->now_ms, out, sizeof(*out), &rc)) {
+    struct packed_creds pc;
+    if (get(x->cache, k, x->now_ms, &pc, sizeof(pc), &rc)) {
+        unpack_creds(&pc, out);
+        OPENSSL_cleanse(&pc, sizeof(pc));
         return rc;
     }
     uint64_t gen = atomic_load_explicit(&x->cache->gen, memory_order_acquire);
@@ -286,9 +426,11 @@ int sw_lookup_creds(void *ud, struct sv domain, struct sv user,
         memcpy(out->ha1_md5, c.ha1_md5, sizeof(c.ha1_md5));
         memcpy(out->ha1_sha256, c.ha1_sha256, sizeof(c.ha1_sha256));
     }
-    if (rc == 0 || rc == -ENOENT) {
-        put(x->cache, k, gen, x->now_ms, out, sizeof(*out), rc);
+    /* A digest in a form we cannot pack exactly is answered, not kept. */
+    if ((rc == 0 || rc == -ENOENT) && pack_creds(out, &pc)) {
+        put(x->cache, k, gen, x->now_ms, &pc, sizeof(pc), rc);
     }
+    OPENSSL_cleanse(&pc, sizeof(pc));
     OPENSSL_cleanse(&c, sizeof(c));
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "base/pool.h"
+#include "base/siphash.h"
 #include "reg/registrar.h"
 
 #define SW_LOOKUP_SHARDS 64
@@ -31,6 +32,7 @@ struct sw_lookup_stats {
 struct sw_lookup_cache {
     struct lookup_shard *shards; /* SW_LOOKUP_SHARDS */
     struct pool pool;            /* the entries (base/pool.h) */
+    struct siphash_key hash_key; /* random per cache */
     size_t cap_per_shard;        /* entries */
     uint64_t ttl_ms;             /* safety net for changes we don't see */
     _Atomic uint64_t gen;        /* bumped when the store changes */
@@ -40,6 +42,10 @@ struct sw_lookup_cache {
 /* 'cap' entries in all (tenants and users together), 'ttl_ms' lifetime. */
 int sw_lookup_init(struct sw_lookup_cache *c, size_t cap, uint64_t ttl_ms);
 void sw_lookup_fini(struct sw_lookup_cache *c);
+
+/* Bytes one cached answer costs in the pool, for a key of 'key_len'
+ * ("u:EXT@DOMAIN" or "t:DOMAIN"): memory figures and tests. */
+size_t sw_lookup_entry_bytes(size_t key_len);
 
 /* Forget everything cached so far (any thread). */
 void sw_lookup_invalidate(struct sw_lookup_cache *c);

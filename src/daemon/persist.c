@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,47 @@ static const struct log_ctx lc = { "persist", NULL };
 
 static const char *const proto_names[] = { "udp", "tcp", "tls" };
 
+/* "proto:a.b.c.d:port" without the printf machinery: the persister
+ * formats one per binding it writes. */
+static int fmt_src_v4(const char *proto, const struct reg_src *src, char *dst,
+                      size_t cap)
+{
+    char tmp[40];
+    size_t n = strlen(proto);
+    memcpy(tmp, proto, n);
+    tmp[n++] = ':';
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned v = src->ip[i];
+        if (i > 0) {
+            tmp[n++] = '.';
+        }
+        if (v >= 100) {
+            tmp[n++] = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            tmp[n++] = (char)('0' + v / 10 % 10);
+        }
+        tmp[n++] = (char)('0' + v % 10);
+    }
+    tmp[n++] = ':';
+    char digits[5];
+    unsigned nd = 0;
+    unsigned port = src->port;
+    do {
+        digits[nd++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port > 0);
+    while (nd > 0) {
+        tmp[n++] = digits[--nd];
+    }
+    if (n >= cap) {
+        return -ENOSPC;
+    }
+    memcpy(dst, tmp, n);
+    dst[n] = '\0';
+    return 0;
+}
+
 int sw_src_format(const struct reg_src *src, char *dst, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN];
@@ -31,6 +73,9 @@ int sw_src_format(const struct reg_src *src, char *dst, size_t cap)
         src->transport < 3 ? proto_names[src->transport] : "udp";
     int n;
 
+    if (src->family == AF_INET) {
+        return fmt_src_v4(proto, src, dst, cap);
+    }
     if (!inet_ntop(src->family, src->ip, ip, sizeof(ip))) {
         return -EINVAL;
     }
@@ -195,18 +240,30 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/*
+ * Make the store's rows of extension 'uid' match the table. When no contact
+ * was dropped since the last write, the current bindings are written over
+ * the rows of the same contacts (an update in place: the steady case of a
+ * phone registering again). Otherwise every row of the extension is
+ * deleted first.
+ */
 static int write_user(struct sw_persist *p, int64_t uid, int64_t now_s,
                       struct copy_ctx *cc)
 {
-    int rc = store_binding_delete_user(p->st, uid, NULL);
-    if (rc < 0) {
-        return rc;
-    }
+    int rc;
+    bool stale = reg_loc_rows_stale_take(p->loc, uid);
     cc->n = 0;
     buf_reset(&cc->strings);
     reg_loc_lookup(p->loc, uid, now_s, copy_one, cc);
     if (cc->err || cc->strings.err) {
         return cc->err ? cc->err : cc->strings.err;
+    }
+    if (stale || cc->n == 0) {
+        rc = store_binding_delete_user(p->st, uid, NULL);
+        if (rc < 0) {
+            return rc;
+        }
+        p->stats.n_full_rewrites++;
     }
     for (size_t i = 0; i < cc->n; i++) {
         const struct copied *c = &cc->items[i];
@@ -216,7 +273,10 @@ static int write_user(struct sw_persist *p, int64_t uid, int64_t now_s,
         struct store_binding b;
 
         memset(&b, 0, sizeof(b));
-        snprintf(aor, sizeof(aor), "sip:%s", s + c->off_aor);
+        size_t aor_len = strnlen(s + c->off_aor, sizeof(aor) - 5);
+        memcpy(aor, "sip:", 4);
+        memcpy(aor + 4, s + c->off_aor, aor_len);
+        aor[4 + aor_len] = '\0';
         if (sw_src_format(&c->src, source, sizeof(source)) != 0) {
             source[0] = '\0';
         }
@@ -264,8 +324,10 @@ int sw_persist_flush(struct sw_persist *p, int64_t now_s)
         p->stats.n_errors++;
         log_warn(&lc, "writing %zu changed registrations failed: %s", n,
                  store_errmsg(p->st));
-        /* Put them back so the next flush retries. */
+        /* Put them back so the next flush retries, rewriting every row:
+         * the rollback also undid deletions whose marks were taken. */
         for (size_t i = 0; i < n; i++) {
+            reg_loc_rows_stale_set(p->loc, ids[i]);
             reg_loc_mark_dirty(p->loc, ids[i]);
         }
     }

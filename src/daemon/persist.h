@@ -19,6 +19,7 @@ struct sw_persist_stats {
     uint64_t n_flushes;
     uint64_t n_users_written;
     uint64_t n_bindings_written;
+    uint64_t n_full_rewrites; /* extensions whose rows were all replaced */
     uint64_t n_errors;
 };
 

@@ -209,15 +209,42 @@ int net_addr_family(const struct net_addr *a)
     return a->sa.sa_family;
 }
 
+/* Dotted quad of 'ip' (network order) into 'txt' (at least 16 bytes),
+ * NUL-terminated; the length. Every packet's source is formatted once:
+ * this avoids inet_ntop's and snprintf's printf machinery. */
+static size_t fmt_ipv4(const unsigned char ip[4], char *txt)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        unsigned v = ip[i];
+        if (i > 0) {
+            txt[n++] = '.';
+        }
+        if (v >= 100) {
+            txt[n++] = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            txt[n++] = (char)('0' + v / 10 % 10);
+        }
+        txt[n++] = (char)('0' + v % 10);
+    }
+    txt[n] = '\0';
+    return n;
+}
+
 static size_t fmt_ip(const struct net_addr *a, char *buf, size_t cap)
 {
     char txt[HOST_CAP];
     int fam = net_addr_family(a);
     if (fam == AF_INET) {
-        if (!inet_ntop(AF_INET, &a->in4.sin_addr, txt, sizeof(txt))) {
-            return (size_t)snprintf(buf, cap, "?");
+        size_t n = fmt_ipv4((const unsigned char *)&a->in4.sin_addr, txt);
+        if (n < cap) {
+            memcpy(buf, txt, n + 1);
+        } else {
+            memcpy(buf, txt, cap - 1);
+            buf[cap - 1] = '\0';
         }
-        return (size_t)snprintf(buf, cap, "%s", txt);
+        return n;
     }
     if (fam == AF_INET6) {
         if (!inet_ntop(AF_INET6, &a->in6.sin6_addr, txt, sizeof(txt))) {

@@ -8,7 +8,6 @@
 #include "reg/auth.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "reg/digest.h"
@@ -30,6 +29,17 @@ int reg_respond(const struct reg_registrar *r, const struct sip_msg *msg,
                               org->port, extra);
 }
 
+/* 'v' as 16 lower-case hex digits and a NUL. */
+static void hex16(uint64_t v, char dst[17])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        dst[i] = digits[v & 0xf];
+        v >>= 4;
+    }
+    dst[16] = '\0';
+}
+
 /* A fresh 401 / 407 with one challenge per algorithm, SHA-256 first (RFC 8760
  * §2.4: in order of preference). The opaque is derived from the nonce, so
  * two challenges differ only in those two values. */
@@ -46,21 +56,28 @@ int reg_auth_challenge(struct reg_registrar *r, const struct sip_msg *msg,
     if (rc < 0) {
         return rc;
     }
-    snprintf(opaque, sizeof(opaque), "%016llx",
-             (unsigned long long)(sv_hash(sv_cstr(nonce))
-                                  ^ sv_hash(sv_make((const char *)r->tag_key,
-                                                    sizeof(r->tag_key)))));
+    hex16(sv_hash(sv_cstr(nonce))
+              ^ sv_hash(sv_make((const char *)r->tag_key, sizeof(r->tag_key))),
+          opaque);
     buf_init(&extra, 2048);
+    /* Plain appends, not printf: one challenge is built per new REGISTER. */
     for (unsigned i = 0; i < r->n_algs; i++) {
-        buf_printf(&extra,
-                   "%s: Digest realm=\"%.*s\", "
-                   "nonce=\"%s\", opaque=\"%s\", algorithm=%s, "
-                   "qop=\"auth\"%s\r\n",
-                   kind == REG_AUTH_PROXY ? "Proxy-Authenticate"
-                                          : "WWW-Authenticate",
-                   SV_FMT(realm), nonce, opaque,
-                   reg_digest_alg_name((enum reg_digest_alg)r->algs[i]),
-                   stale ? ", stale=true" : "");
+        buf_append_cstr(&extra, kind == REG_AUTH_PROXY ? "Proxy-Authenticate"
+                                                       : "WWW-Authenticate");
+        buf_append_cstr(&extra, ": Digest realm=\"");
+        buf_append_sv(&extra, realm);
+        buf_append_cstr(&extra, "\", nonce=\"");
+        buf_append_cstr(&extra, nonce);
+        buf_append_cstr(&extra, "\", opaque=\"");
+        buf_append_cstr(&extra, opaque);
+        buf_append_cstr(&extra, "\", algorithm=");
+        buf_append_cstr(&extra,
+                        reg_digest_alg_name((enum reg_digest_alg)r->algs[i]));
+        buf_append_cstr(&extra, ", qop=\"auth\"");
+        if (stale) {
+            buf_append_cstr(&extra, ", stale=true");
+        }
+        buf_append_cstr(&extra, "\r\n");
     }
     if (extra.err) {
         rc = extra.err;

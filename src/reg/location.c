@@ -35,6 +35,7 @@ struct loc_aor {
     int64_t tenant_id;
     struct loc_binding *bindings;
     uint16_t aor_len;
+    bool rows_stale; /* the store may hold contacts we no longer do */
     char aor[];
 };
 
@@ -186,6 +187,9 @@ static struct loc_aor *aor_create(struct reg_loc_shard *s, int64_t user_id,
     a->user_id = user_id;
     a->tenant_id = tenant_id;
     a->bindings = NULL;
+    /* New here, so what the store holds for it is unknown: the first write
+     * replaces every row of the extension. */
+    a->rows_stale = true;
     a->aor_len = (uint16_t)aor.len;
     memcpy(a->aor, aor.p, aor.len);
     size_t bi = bucket_of(s, user_id);
@@ -309,6 +313,33 @@ int64_t *reg_loc_dirty_take(struct reg_loc *loc, size_t *n)
     return d;
 }
 
+bool reg_loc_rows_stale_take(struct reg_loc *loc, int64_t user_id)
+{
+    struct reg_loc_shard *s = &loc->shards[shard_of(user_id)];
+    bool stale = true; /* no extension: whatever is stored must go */
+
+    pthread_mutex_lock(&s->mu);
+    struct loc_aor *a = *aor_slot(s, user_id);
+    if (a) {
+        stale = a->rows_stale;
+        a->rows_stale = false;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return stale;
+}
+
+void reg_loc_rows_stale_set(struct reg_loc *loc, int64_t user_id)
+{
+    struct reg_loc_shard *s = &loc->shards[shard_of(user_id)];
+
+    pthread_mutex_lock(&s->mu);
+    struct loc_aor *a = *aor_slot(s, user_id);
+    if (a) {
+        a->rows_stale = true;
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
 /* Returns true when a binding was dropped. */
 static bool evict_oldest(struct pool *pool, struct loc_aor *a,
                          unsigned max_contacts)
@@ -363,6 +394,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     struct loc_aor *a = *aor_slot(s, u->user_id);
     if (a) {
         remove_expired(s->pool, a, u->now_s, &n_expired);
+        a->rows_stale |= n_expired > 0;
     }
 
     /* Pass 1: RFC 3261 §10.3 step 7, an update with the same Call-ID and a
@@ -378,6 +410,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
     if (u->remove_all) {
         significant = true;
         if (a) {
+            a->rows_stale = true;
             struct loc_binding *b = a->bindings;
             while (b) {
                 struct loc_binding *next = b->next;
@@ -406,6 +439,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
                     *pp = old->next;
                     binding_free(s->pool, old);
                     significant = true;
+                    a->rows_stale = true;
                 }
                 continue;
             }
@@ -446,6 +480,7 @@ enum reg_loc_res reg_loc_apply(struct reg_loc *loc, const struct reg_update *u,
         if (a && u->max_contacts > 0
             && evict_oldest(s->pool, a, u->max_contacts)) {
             significant = true;
+            a->rows_stale = true;
         }
     }
     if (significant && a) {

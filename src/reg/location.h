@@ -121,6 +121,19 @@ int64_t *reg_loc_dirty_take(struct reg_loc *loc, size_t *n);
 /* Queue an extension for the persister again (after a failed write). */
 void reg_loc_mark_dirty(struct reg_loc *loc, int64_t user_id);
 
+/*
+ * For the persister: true when the store may hold rows of 'user_id' for
+ * contacts the table no longer has (a binding was removed, replaced by
+ * another contact, evicted or expired, or the extension is new to the
+ * table or gone from it), so all its rows must be replaced; false when
+ * writing its current bindings over the rows of the same contacts is
+ * enough. Clears the mark. Any thread; one shard lock.
+ */
+bool reg_loc_rows_stale_take(struct reg_loc *loc, int64_t user_id);
+
+/* Set the mark again (a write that took it failed). */
+void reg_loc_rows_stale_set(struct reg_loc *loc, int64_t user_id);
+
 size_t reg_loc_count(struct reg_loc *loc, int64_t now_s);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "base/check.h"
 #include "base/clock.h"
+#include "base/siphash.h"
 
 /* ------------------------------------------------------------------------
  * Nonce layout and encoding
@@ -362,17 +363,20 @@ enum reg_nonce_res reg_nonce_check(const struct reg_nonce_ctx *ctx,
 /* ------------------------------------------------------------------------
  * Nonce-count table
  *
- * 64 shards, each a mutex over a fixed ring of entries in insertion order
- * plus chained hash buckets indexing into the ring. Every entry lives
- * lifetime_s from its first use, so insertion order is expiry order: the
- * ring's tail is both the first to expire and the one evicted when full,
- * which keeps every operation O(1) and memory fixed at creation.
+ * 64 shards, each a mutex over a ring of entries in insertion order plus
+ * chained hash buckets indexing into the ring. Every entry lives lifetime_s
+ * from its first use, so insertion order is expiry order: the ring's tail
+ * is both the first to expire and the one evicted when full, which keeps
+ * every operation O(1). The ring starts small and doubles (up to the cap)
+ * only when it is full of live entries, and halves once mostly expired, so
+ * memory follows the live nonces instead of the cap.
  */
 
 #define NC_SHARD_BITS    6
 #define NC_N_SHARDS      (1u << NC_SHARD_BITS)
 #define NC_NIL           UINT32_MAX
 #define NC_MAX_PER_SHARD (1u << 26)
+#define NC_MIN_RING      64u
 
 struct nc_entry {
     uint64_t fp;       /* keyed hash of the nonce string */
@@ -383,9 +387,10 @@ struct nc_entry {
 
 struct nc_shard {
     _Alignas(64) pthread_mutex_t mu; /* own cache line: no false sharing */
-    struct nc_entry *ents;           /* ring of 'cap' entries */
+    struct nc_entry *ents;           /* ring of 'size' entries */
     uint32_t *buckets;               /* chain heads, bucket_mask + 1 */
-    uint32_t cap;                    /* ring size */
+    uint32_t cap;                    /* ring size at most */
+    uint32_t size;                   /* ring size now, <= cap */
     uint32_t bucket_mask;
     uint32_t head;  /* next ring slot to fill */
     uint32_t count; /* live ring slots, ending just before head */
@@ -397,71 +402,9 @@ struct nc_shard {
 struct reg_nc_table {
     struct nc_shard *shards; /* NC_N_SHARDS, 64-byte aligned */
     uint32_t lifetime_s;
-    uint8_t hash_key[16]; /* SipHash key: fingerprints unpredictable */
+    struct siphash_key hash_key; /* fingerprints unpredictable */
     size_t mem_bytes;
 };
-
-static uint64_t get_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-
-#define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND             \
-    do {                     \
-        v0 += v1;            \
-        v1 = ROTL64(v1, 13); \
-        v1 ^= v0;            \
-        v0 = ROTL64(v0, 32); \
-        v2 += v3;            \
-        v3 = ROTL64(v3, 16); \
-        v3 ^= v2;            \
-        v0 += v3;            \
-        v3 = ROTL64(v3, 21); \
-        v3 ^= v0;            \
-        v2 += v1;            \
-        v1 = ROTL64(v1, 17); \
-        v1 ^= v2;            \
-        v2 = ROTL64(v2, 32); \
-    } while (0)
-
-/* SipHash-2-4 (Aumasson, Bernstein): keyed, so clients can't aim at a shard
- * or a bucket chain. */
-static uint64_t siphash24(const uint8_t key[16], const uint8_t *in, size_t len)
-{
-    uint64_t k0 = get_le64(key);
-    uint64_t k1 = get_le64(key + 8);
-    uint64_t v0 = 0x736f6d6570736575ull ^ k0;
-    uint64_t v1 = 0x646f72616e646f6dull ^ k1;
-    uint64_t v2 = 0x6c7967656e657261ull ^ k0;
-    uint64_t v3 = 0x7465646279746573ull ^ k1;
-    size_t end = len - (len % 8);
-    for (size_t i = 0; i < end; i += 8) {
-        uint64_t m = get_le64(in + i);
-        v3 ^= m;
-        SIPROUND;
-        SIPROUND;
-        v0 ^= m;
-    }
-    uint64_t b = (uint64_t)len << 56;
-    for (size_t j = 0; j < len % 8; j++) {
-        b |= (uint64_t)in[end + j] << (8 * j);
-    }
-    v3 ^= b;
-    SIPROUND;
-    SIPROUND;
-    v0 ^= b;
-    v2 ^= 0xff;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    SIPROUND;
-    return v0 ^ v1 ^ v2 ^ v3;
-}
 
 size_t reg_nc_entry_bytes(void)
 {
@@ -492,7 +435,7 @@ struct reg_nc_table *reg_nc_table_new(size_t max_entries, uint32_t lifetime_s)
         return NULL;
     }
     t->lifetime_s = lifetime_s;
-    if (RAND_bytes(t->hash_key, sizeof(t->hash_key)) != 1) {
+    if (siphash_key_random(&t->hash_key) != 0) {
         free(t);
         return NULL;
     }
@@ -508,8 +451,9 @@ struct reg_nc_table *reg_nc_table_new(size_t max_entries, uint32_t lifetime_s)
     for (unsigned s = 0; s < NC_N_SHARDS; s++) {
         struct nc_shard *sh = &t->shards[s];
         sh->cap = (uint32_t)per;
+        sh->size = sh->cap < NC_MIN_RING ? sh->cap : NC_MIN_RING;
         sh->bucket_mask = n_buckets - 1;
-        sh->ents = calloc(per, sizeof(*sh->ents));
+        sh->ents = calloc(sh->size, sizeof(*sh->ents));
         sh->buckets = malloc(n_buckets * sizeof(*sh->buckets));
         if (!sh->ents || !sh->buckets
             || pthread_mutex_init(&sh->mu, NULL) != 0) {
@@ -528,8 +472,7 @@ struct reg_nc_table *reg_nc_table_new(size_t max_entries, uint32_t lifetime_s)
             return NULL;
         }
         memset(sh->buckets, 0xff, n_buckets * sizeof(*sh->buckets));
-        t->mem_bytes +=
-            per * sizeof(*sh->ents) + n_buckets * sizeof(*sh->buckets);
+        t->mem_bytes += n_buckets * sizeof(*sh->buckets);
     }
     return t;
 }
@@ -561,13 +504,49 @@ static void shard_unlink(struct nc_shard *sh, uint32_t idx)
 
 static uint32_t shard_tail(const struct nc_shard *sh)
 {
-    return (sh->head + sh->cap - sh->count) % sh->cap;
+    return (sh->head + sh->size - sh->count) % sh->size;
+}
+
+/*
+ * Move the live entries, oldest first, into a new ring of 'n' >= count
+ * entries and rebuild the bucket chains (indices changed). 0 or -ENOMEM,
+ * in which case the shard is unchanged.
+ */
+static int ring_resize(struct nc_shard *sh, uint32_t n)
+{
+    struct nc_entry *ne = malloc((size_t)n * sizeof(*ne));
+    if (!ne) {
+        return -ENOMEM;
+    }
+    uint32_t tail = shard_tail(sh);
+    memset(sh->buckets, 0xff, ((size_t)sh->bucket_mask + 1) * sizeof(uint32_t));
+    for (uint32_t i = 0; i < sh->count; i++) {
+        ne[i] = sh->ents[(tail + i) % sh->size];
+        uint32_t b = (uint32_t)(ne[i].fp & sh->bucket_mask);
+        ne[i].next = sh->buckets[b];
+        sh->buckets[b] = i;
+    }
+    free(sh->ents);
+    sh->ents = ne;
+    sh->size = n;
+    sh->head = sh->count % n;
+    return 0;
+}
+
+/* Full of live entries: double the ring if the cap allows. */
+static bool ring_grow(struct nc_shard *sh)
+{
+    if (sh->size >= sh->cap) {
+        return false;
+    }
+    uint32_t n = sh->size > sh->cap / 2 ? sh->cap : sh->size * 2;
+    return ring_resize(sh, n) == 0;
 }
 
 enum reg_nc_res reg_nc_check_and_update(struct reg_nc_table *t, struct sv nonce,
                                         uint32_t nc, int64_t now_s)
 {
-    uint64_t fp = siphash24(t->hash_key, (const uint8_t *)nonce.p, nonce.len);
+    uint64_t fp = siphash_24(&t->hash_key, nonce.p, nonce.len);
     struct nc_shard *sh = &t->shards[fp >> (64 - NC_SHARD_BITS)];
     enum reg_nc_res res = REG_NC_REPLAY;
 
@@ -588,19 +567,23 @@ enum reg_nc_res reg_nc_check_and_update(struct reg_nc_table *t, struct sv nonce,
     if (nc == 0) {
         goto done; /* never above the initial 0 */
     }
-    /* Drop what has expired, oldest first; then make room if still full. */
+    /* Drop what has expired, oldest first; then make room if still full:
+     * grow up to the cap, evict the oldest live entry beyond it. */
     while (sh->count > 0) {
         uint32_t tail = shard_tail(sh);
-        if (sh->ents[tail].expires_s >= now_s && sh->count < sh->cap) {
-            break;
-        }
         if (sh->ents[tail].expires_s >= now_s) {
+            if (sh->count < sh->size || ring_grow(sh)) {
+                break;
+            }
             sh->n_evicted_live++;
         } else {
             sh->n_expired++;
         }
         shard_unlink(sh, tail);
         sh->count--;
+    }
+    if (sh->size > NC_MIN_RING && sh->count < sh->size / 8) {
+        (void)ring_resize(sh, sh->size / 2); /* best effort */
     }
     uint32_t slot = sh->head;
     sh->ents[slot] = (struct nc_entry){
@@ -610,7 +593,7 @@ enum reg_nc_res reg_nc_check_and_update(struct reg_nc_table *t, struct sv nonce,
         .next = sh->buckets[b],
     };
     sh->buckets[b] = slot;
-    sh->head = (sh->head + 1) % sh->cap;
+    sh->head = (sh->head + 1) % sh->size;
     sh->count++;
     res = REG_NC_OK;
 done:
@@ -631,9 +614,10 @@ void reg_nc_table_stats(struct reg_nc_table *t, struct reg_nc_stats *out)
         out->n_expired += sh->n_expired;
         out->n_evicted_live += sh->n_evicted_live;
         out->n_replays += sh->n_replays;
+        out->mem_bytes += (size_t)sh->size * sizeof(*sh->ents);
         pthread_mutex_unlock(&sh->mu);
     }
-    out->mem_bytes = t->mem_bytes;
+    out->mem_bytes += t->mem_bytes;
 }
 
 int reg_nc_parse(struct sv hex, uint32_t *out)

@@ -105,8 +105,9 @@ size_t reg_nc_entry_bytes(void);
 /*
  * Create a table tracking at most 'max_entries' nonces (>= 64; the budget
  * is split over 64 mutex-protected shards), each kept 'lifetime_s' seconds
- * after first use (use the nonce lifetime). Memory is fixed at creation:
- * at most about max_entries * reg_nc_entry_bytes() (see stats.mem_bytes).
+ * after first use (use the nonce lifetime). Memory follows the nonces
+ * tracked and is at most about max_entries * reg_nc_entry_bytes() (see
+ * stats.mem_bytes); an idle table costs a few hundred KiB.
  * When a shard is full its oldest entry is evicted (counted in
  * n_evicted_live when still live: size the table for the REGISTER rate
  * times the lifetime). Nonces are keyed by a 64-bit keyed hash; a collision

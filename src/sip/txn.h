@@ -134,8 +134,9 @@ struct sip_txn_table {
     sip_txn_send_fn *send;
     void *send_ud;
     struct sip_txn **buckets; /* hash chains, n_buckets is a power of 2 */
-    uint32_t n_buckets;
-    struct sip_txn **heap; /* min-heap on each txn's nearest deadline */
+    uint32_t n_buckets;       /* grows and shrinks with n_active */
+    uint32_t max_buckets;     /* power of 2 >= cfg.max_entries */
+    struct sip_txn **heap;    /* min-heap on each txn's nearest deadline */
     uint32_t heap_len;
     uint32_t heap_cap;
     uint64_t k0, k1;    /* SipHash key */

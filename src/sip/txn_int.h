@@ -16,6 +16,10 @@
 #define TXN_NO_TIMER UINT64_MAX
 #define TXN_NO_HEAP  UINT32_MAX
 
+/* Smallest bucket array and deadline heap a table keeps (entries). */
+#define TXN_MIN_BUCKETS 1024u
+#define TXN_MIN_HEAP    64u
+
 /*
  * One transaction, allocated in one block together with its key strings
  * (and, for a client, the request bytes) in 'tail'.

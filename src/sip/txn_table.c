@@ -13,14 +13,10 @@
 #include <sys/random.h>
 
 #include "base/check.h"
+#include "base/siphash.h"
 #include "sip/txn_int.h"
 
 /* ---- SipHash-2-4 ---- */
-
-static inline uint64_t rotl64(uint64_t v, unsigned n)
-{
-    return (v << n) | (v >> (64 - n));
-}
 
 static inline uint64_t load_le64(const unsigned char *p)
 {
@@ -31,53 +27,10 @@ static inline uint64_t load_le64(const unsigned char *p)
     return v;
 }
 
-#define SIP_ROUND(v0, v1, v2, v3) \
-    do {                          \
-        (v0) += (v1);             \
-        (v1) = rotl64((v1), 13);  \
-        (v1) ^= (v0);             \
-        (v0) = rotl64((v0), 32);  \
-        (v2) += (v3);             \
-        (v3) = rotl64((v3), 16);  \
-        (v3) ^= (v2);             \
-        (v0) += (v3);             \
-        (v3) = rotl64((v3), 21);  \
-        (v3) ^= (v0);             \
-        (v2) += (v1);             \
-        (v1) = rotl64((v1), 17);  \
-        (v1) ^= (v2);             \
-        (v2) = rotl64((v2), 32);  \
-    } while (0)
-
 uint64_t txn_siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
 {
-    const unsigned char *p = data;
-    uint64_t v0 = k0 ^ 0x736f6d6570736575ULL;
-    uint64_t v1 = k1 ^ 0x646f72616e646f6dULL;
-    uint64_t v2 = k0 ^ 0x6c7967656e657261ULL;
-    uint64_t v3 = k1 ^ 0x7465646279746573ULL;
-    size_t full = len - (len % 8);
-
-    for (size_t i = 0; i < full; i += 8) {
-        uint64_t m = load_le64(p + i);
-        v3 ^= m;
-        SIP_ROUND(v0, v1, v2, v3);
-        SIP_ROUND(v0, v1, v2, v3);
-        v0 ^= m;
-    }
-    uint64_t b = (uint64_t)len << 56;
-    for (size_t i = full; i < len; i++) {
-        b |= (uint64_t)p[i] << (8 * (i - full));
-    }
-    v3 ^= b;
-    SIP_ROUND(v0, v1, v2, v3);
-    SIP_ROUND(v0, v1, v2, v3);
-    v0 ^= b;
-    v2 ^= 0xff;
-    for (unsigned i = 0; i < 4; i++) {
-        SIP_ROUND(v0, v1, v2, v3);
-    }
-    return v0 ^ v1 ^ v2 ^ v3;
+    struct siphash_key k = { k0, k1 };
+    return siphash_24(&k, data, len);
 }
 
 /* ---- Keys ---- */
@@ -277,12 +230,28 @@ void txn_timers_changed(struct sip_txn *x)
     heap_down(t, x->heap_idx);
 }
 
+/* Give back most of the heap array once the table has emptied out: a
+ * burst must not pin its peak for the daemon's life. Best effort. */
+static void heap_maybe_shrink(struct sip_txn_table *t)
+{
+    /* txn_new() keeps heap_cap >= n_active; halving at 1/8 keeps that. */
+    if (t->heap_cap <= TXN_MIN_HEAP || t->stats.n_active >= t->heap_cap / 8) {
+        return;
+    }
+    uint32_t cap = t->heap_cap / 2;
+    struct sip_txn **h = realloc(t->heap, (size_t)cap * sizeof(*h));
+    if (h != NULL) {
+        t->heap = h;
+        t->heap_cap = cap;
+    }
+}
+
 static int heap_reserve(struct sip_txn_table *t, uint64_t need)
 {
     if (need <= t->heap_cap) {
         return 0;
     }
-    uint64_t cap = t->heap_cap ? (uint64_t)t->heap_cap * 2 : 64;
+    uint64_t cap = t->heap_cap ? (uint64_t)t->heap_cap * 2 : TXN_MIN_HEAP;
     if (cap > t->cfg.max_entries) {
         cap = t->cfg.max_entries;
     }
@@ -294,6 +263,56 @@ static int heap_reserve(struct sip_txn_table *t, uint64_t need)
     t->heap = h;
     t->heap_cap = (uint32_t)cap;
     return 0;
+}
+
+/* ---- Buckets ---- */
+
+/*
+ * Move every chain to a new bucket array of 'n' (a power of two) entries.
+ * The stored hash makes this a pointer walk, no key is hashed again. On
+ * allocation failure the old array stays: only the load factor suffers.
+ */
+static void rehash(struct sip_txn_table *t, uint32_t n)
+{
+    struct sip_txn **nb = calloc(n, sizeof(*nb));
+    if (nb == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < t->n_buckets; i++) {
+        struct sip_txn *x = t->buckets[i];
+        while (x != NULL) {
+            struct sip_txn *next = x->next;
+            struct sip_txn **head = &nb[x->hash & (n - 1)];
+            x->next = *head;
+            if (*head != NULL) {
+                (*head)->pprev = &x->next;
+            }
+            *head = x;
+            x->pprev = head;
+            x = next;
+        }
+    }
+    free(t->buckets);
+    t->buckets = nb;
+    t->n_buckets = n;
+}
+
+/* Keep the load factor at most 1 while the table grows towards its cap. */
+static void buckets_grow(struct sip_txn_table *t)
+{
+    if (t->stats.n_active + 1 > t->n_buckets && t->n_buckets < t->max_buckets) {
+        rehash(t, t->n_buckets * 2);
+    }
+}
+
+/* Halve the array once it is at most 1/8 full (hysteresis: a table that
+ * hovers around one size never rehashes back and forth). */
+static void buckets_maybe_shrink(struct sip_txn_table *t)
+{
+    if (t->n_buckets > TXN_MIN_BUCKETS
+        && t->stats.n_active < t->n_buckets / 8) {
+        rehash(t, t->n_buckets / 2);
+    }
 }
 
 /* ---- Transactions ---- */
@@ -319,6 +338,7 @@ struct sip_txn *txn_new(struct sip_txn_table *t, const struct sip_txn_key *key,
         *err = -ENOMEM;
         return NULL;
     }
+    buckets_grow(t);
     memset(x, 0, sizeof(*x));
     x->table = t;
     x->is_client = is_client;
@@ -372,6 +392,8 @@ void txn_unlink(struct sip_txn *x)
     x->pprev = NULL;
     SW_BUG_ON(t->stats.n_active == 0);
     t->stats.n_active--;
+    buckets_maybe_shrink(t);
+    heap_maybe_shrink(t);
 }
 
 static void txn_free(struct sip_txn *x)
@@ -458,11 +480,15 @@ int sip_txn_table_init(struct sip_txn_table *t,
     t->k0 = load_le64(hk);
     t->k1 = load_le64(hk + 8);
 
-    /* load factor <= 1 at the cap; buckets never resize */
+    /* The bucket array follows the live count (load factor <= 1, up to
+     * the cap's power of two) instead of being sized for the cap at once:
+     * a table configured for a peak costs memory only while it is used. */
     uint32_t n = 16;
     while (n < cfg->max_entries) {
         n *= 2;
     }
+    t->max_buckets = n;
+    n = n < TXN_MIN_BUCKETS ? n : TXN_MIN_BUCKETS;
     t->buckets = calloc(n, sizeof(struct sip_txn *));
     if (t->buckets == NULL) {
         return -ENOMEM;

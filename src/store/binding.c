@@ -28,6 +28,34 @@ static int too_long(const char *s, size_t max)
     return s && strlen(s) > max;
 }
 
+/* The row id of (user_id, contact_uri), for the few callers who want it:
+ * prepared on demand, not kept. */
+static int binding_id(struct store *st, int64_t user_id,
+                      const char *contact_uri, int64_t *id)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id FROM bindings WHERE user_id = ?1 "
+                                "AND contact_uri = ?2",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        return store_fail_sql(st, rc, "finding binding");
+    }
+    sqlite3_bind_int64(s, 1, user_id);
+    store_bind_text(s, 2, contact_uri);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW) {
+        return store_fail_sql(st, rc == SQLITE_DONE ? SQLITE_NOTFOUND : rc,
+                              "finding binding");
+    }
+    return 0;
+}
+
 int store_binding_upsert(struct store *st, const struct store_binding *b,
                          int64_t now, int64_t *id)
 {
@@ -59,8 +87,7 @@ int store_binding_upsert(struct store *st, const struct store_binding *b,
         "source = excluded.source, user_agent = excluded.user_agent, "
         "path = excluded.path, received = excluded.received, "
         "instance = excluded.instance, reg_id = excluded.reg_id, "
-        "q_milli = excluded.q_milli, updated_at = excluded.updated_at "
-        "RETURNING id");
+        "q_milli = excluded.q_milli, updated_at = excluded.updated_at");
     if (!s) {
         return -EIO;
     }
@@ -78,25 +105,23 @@ int store_binding_upsert(struct store *st, const struct store_binding *b,
     sqlite3_bind_int64(s, 12, b->reg_id);
     sqlite3_bind_int64(s, 13, b->q_milli);
     sqlite3_bind_int64(s, 14, now);
+    /* No RETURNING clause: SQLite would build a temporary table for it on
+     * every write, and the persister writes at the registration rate. */
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
-        /* INSERT ... SELECT found no such user: nothing written. */
-        sqlite3_reset(s);
-        return store_fail(st, -ENOENT, "no user with id %lld",
-                          (long long)b->user_id);
-    }
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return store_fail_sql(st, rc, "saving binding");
-    }
-    int64_t rid = sqlite3_column_int64(s, 0);
-    rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
         return store_fail_sql(st, rc, "saving binding");
     }
+    if (sqlite3_changes(st->db) == 0) {
+        /* INSERT ... SELECT found no such user: nothing written. */
+        return store_fail(st, -ENOENT, "no user with id %lld",
+                          (long long)b->user_id);
+    }
     if (id) {
-        *id = rid;
+        rc = binding_id(st, b->user_id, b->contact_uri, id);
+        if (rc < 0) {
+            return rc;
+        }
     }
     store_ok(st);
     return 0;

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,9 +292,19 @@ static int set_pragmas(struct store *st, char *err, size_t err_cap)
     return 0;
 }
 
+/* SQLite's memory statistics take a process-wide mutex on every allocation
+ * it makes, and every worker's connection allocates per statement. We never
+ * read them. Only possible before SQLite initialises; later it is a no-op. */
+static void configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int open_db(struct store *st, const char *data_dir, char *err,
                    size_t err_cap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    (void)pthread_once(&once, configure_sqlite);
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s/sipwarden.db", data_dir);
     if (n < 0 || (size_t)n >= sizeof(path)) {

@@ -126,6 +126,54 @@ static void capacity_is_a_bound(void **state)
     assert_true(n <= 128 + SW_LOOKUP_SHARDS);
 }
 
+/* A big cache starts with short bucket arrays that grow with the entries;
+ * every answer is still found after the arrays were rebuilt. */
+static void buckets_grow_with_entries(void **state)
+{
+    struct fixture *f = *state;
+    struct sw_lookup_cache big;
+    struct sw_lookup_ctx ctx = f->ctx;
+    char user[16];
+    struct reg_creds c;
+
+    assert_int_equal(sw_lookup_init(&big, 1u << 20, 60000), 0);
+    ctx.cache = &big;
+    for (int i = 0; i < 3000; i++) {
+        snprintf(user, sizeof(user), "8%d", i);
+        assert_int_equal(
+            sw_lookup_creds(&ctx, SV_LIT("example.com"), sv_cstr(user), &c),
+            -ENOENT);
+    }
+    struct reg_creds first;
+    assert_int_equal(
+        sw_lookup_creds(&ctx, SV_LIT("example.com"), SV_LIT("1001"), &first),
+        0);
+    for (int i = 0; i < 3000; i++) {
+        snprintf(user, sizeof(user), "8%d", i);
+        assert_int_equal(
+            sw_lookup_creds(&ctx, SV_LIT("example.com"), sv_cstr(user), &c),
+            -ENOENT);
+    }
+    struct reg_creds again;
+    assert_int_equal(
+        sw_lookup_creds(&ctx, SV_LIT("example.com"), SV_LIT("1001"), &again),
+        0);
+    assert_memory_equal(&again, &first, sizeof(first));
+    assert_int_equal(atomic_load(&big.stats.misses), 3001);
+    assert_int_equal(atomic_load(&big.stats.hits), 3001);
+    assert_int_equal(atomic_load(&big.stats.evictions), 0);
+    sw_lookup_fini(&big);
+}
+
+/* One cached extension must stay small: 100,000 of them are part of the
+ * registrar's memory per registration (issue #2: under 1 KiB in all). */
+static void entries_are_compact(void **state)
+{
+    (void)state;
+    size_t key_len = strlen("u:100000@example.com");
+    assert_true(sw_lookup_entry_bytes(key_len) <= 160);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -133,6 +181,8 @@ int main(void)
         T(hits_after_first_miss),
         T(unknown_is_cached_and_change_invalidates),
         T(capacity_is_a_bound),
+        T(buckets_grow_with_entries),
+        cmocka_unit_test(entries_are_compact),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

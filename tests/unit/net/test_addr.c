@@ -146,6 +146,17 @@ static void fmt_ip_and_unset(void **state)
     assert_int_equal(net_addr_parse("203.0.113.9:5060", 0, &a), 0);
     assert_string_equal(net_addr_ip_fmt(&a, buf, sizeof(buf)), "203.0.113.9");
 
+    /* Every digit count of the dotted quad (own formatter, not inet_ntop). */
+    static const char *const quads[] = { "0.0.0.0", "255.255.255.255",
+                                         "10.0.100.9", "1.22.199.200" };
+    for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+        assert_int_equal(net_addr_parse(quads[i], 5060, &a), 0);
+        assert_string_equal(net_addr_ip_fmt(&a, buf, sizeof(buf)), quads[i]);
+    }
+    char tiny[4];
+    assert_string_equal(net_addr_ip_fmt(&a, tiny, sizeof(tiny)), "1.2");
+    assert_int_equal(net_addr_parse("203.0.113.9:5060", 0, &a), 0);
+
     /* Truncation is safe. */
     char small[8];
     net_addr_fmt(&a, small, sizeof(small));

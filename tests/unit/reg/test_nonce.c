@@ -508,6 +508,52 @@ static void nc_bounded(void **state)
     reg_nc_table_free(t);
 }
 
+/* The ring follows the live nonces: small when idle, grown (nothing live
+ * evicted, every nonce still found after the moves) under load up to the
+ * cap, and back down once they expired. */
+static void nc_grows_and_shrinks(void **state)
+{
+    (void)state;
+    struct reg_nc_table *t = reg_nc_table_new(1u << 16, 300);
+    assert_non_null(t);
+    struct reg_nc_stats idle;
+    reg_nc_table_stats(t, &idle);
+    assert_true(idle.mem_bytes < (1u << 16) * reg_nc_entry_bytes() / 4);
+
+    int64_t now = T0_S;
+    char name[32];
+    enum { N = 20000 };
+    for (int i = 0; i < N; i++) {
+        (void)snprintf(name, sizeof(name), "grow-%d", i);
+        assert_int_equal(reg_nc_check_and_update(t, sv_cstr(name), 1, now),
+                         REG_NC_OK);
+    }
+    struct reg_nc_stats st;
+    reg_nc_table_stats(t, &st);
+    assert_int_equal(st.n_entries, N);
+    assert_int_equal(st.n_evicted_live, 0);
+    assert_true(st.mem_bytes > idle.mem_bytes + N * 24);
+    for (int i = 0; i < N; i++) {
+        (void)snprintf(name, sizeof(name), "grow-%d", i);
+        assert_int_equal(reg_nc_check_and_update(t, sv_cstr(name), 1, now),
+                         REG_NC_REPLAY);
+        assert_int_equal(reg_nc_check_and_update(t, sv_cstr(name), 2, now),
+                         REG_NC_OK);
+    }
+    /* All expired: new nonces reclaim them and the rings shrink back. */
+    for (int i = 0; i < 5000; i++) {
+        (void)snprintf(name, sizeof(name), "after-%d", i);
+        assert_int_equal(
+            reg_nc_check_and_update(t, sv_cstr(name), 1, now + 301), REG_NC_OK);
+    }
+    struct reg_nc_stats after;
+    reg_nc_table_stats(t, &after);
+    assert_int_equal(after.n_entries, 5000);
+    assert_int_equal(after.n_expired, N);
+    assert_true(after.mem_bytes < st.mem_bytes / 2);
+    reg_nc_table_free(t);
+}
+
 /* 4 threads: each drives its own nonces, and all race on one shared nonce
  * with the same nc sequence. */
 enum { N_THREADS = 4, PER_THREAD = 50000, SHARED_N = 100000 };
@@ -646,6 +692,7 @@ int main(void)
         cmocka_unit_test(nc_order),
         cmocka_unit_test(nc_expiry),
         cmocka_unit_test(nc_bounded),
+        cmocka_unit_test(nc_grows_and_shrinks),
         cmocka_unit_test(nc_threads),
         cmocka_unit_test_setup_teardown(check_and_nc_cost, setup, teardown),
     };

@@ -311,6 +311,58 @@ static void bulk_register_cycle(void **state)
     free(f);
 }
 
+/*
+ * The bucket array follows the live count: it starts small whatever the
+ * cap, grows so every transaction stays findable across rehashes, and goes
+ * back to its minimum (as does the deadline heap) once the table drained.
+ */
+#define GROW_N 5000
+
+static void buckets_follow_load(void **state)
+{
+    (void)state;
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    fx_default_cfg(f);
+    f->cfg.max_entries = 1u << 22;
+    assert_int_equal(fx_init_cfg(f), 0);
+    assert_int_equal(f->t.n_buckets, TXN_MIN_BUCKETS);
+    assert_int_equal(f->t.max_buckets, 1u << 22);
+    char branch[48];
+    struct sip_txn *x = NULL;
+    struct sv rs;
+    struct sip_txn_dest d = fx_dest(1);
+
+    for (unsigned i = 0; i < GROW_N; i++) {
+        (void)snprintf(branch, sizeof(branch), "z9hG4bK-%08x-grow", i);
+        struct sip_txn_key k =
+            fx_key(SIP_METHOD_REGISTER, branch, "198.51.100.20", 5060);
+        assert_int_equal(
+            sip_txn_server_lookup_or_create(&f->t, &k, &d, false, 0, &x, &rs),
+            SIP_TXN_NEW);
+        assert_int_equal(sip_txn_server_respond(x, 200, R200, strlen(R200), 0),
+                         0);
+        assert_true(f->t.n_buckets >= f->t.stats.n_active);
+    }
+    assert_int_equal(f->t.n_buckets, 8192);
+    /* every one is still found after the rehashes: a retransmission */
+    for (unsigned i = 0; i < GROW_N; i++) {
+        (void)snprintf(branch, sizeof(branch), "z9hG4bK-%08x-grow", i);
+        struct sip_txn_key k =
+            fx_key(SIP_METHOD_REGISTER, branch, "198.51.100.20", 5060);
+        assert_int_equal(
+            sip_txn_server_lookup_or_create(&f->t, &k, &d, false, 1, &x, &rs),
+            SIP_TXN_RESEND);
+    }
+    assert_true(f->t.heap_cap >= GROW_N);
+    (void)sip_txn_table_run_timers(&f->t, 32000);
+    assert_int_equal(f->t.stats.n_active, 0);
+    assert_int_equal(f->t.n_buckets, TXN_MIN_BUCKETS);
+    assert_int_equal(f->t.heap_cap, TXN_MIN_HEAP);
+    sip_txn_table_fini(&f->t);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +373,7 @@ int main(void)
         cmocka_unit_test(lookup_compares_fields_on_collision),
         cmocka_unit_test(heap_matches_model),
         cmocka_unit_test(bulk_register_cycle),
+        cmocka_unit_test(buckets_follow_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
