@@ -36,7 +36,9 @@ _Static_assert(sizeof(struct lim_ent) == 32, "header size");
 struct lim_shard {
     _Alignas(64) pthread_mutex_t mu;
     unsigned char *ents; /* cap entries of 'stride' bytes */
-    uint32_t *heads;     /* nb_mask + 1 chain heads */
+    uint32_t *heads;     /* nb_mask + 1 chain heads, stored inverted (~idx)
+                            so a zeroed array is all empty: calloc'd pages
+                            stay untouched until used */
     uint32_t cap;
     uint32_t n;
     uint32_t hi; /* entries ever handed out (watermark) */
@@ -190,13 +192,12 @@ int lim_tab_new(size_t cap, size_t payload_size, bool evict,
         uint32_t nb = heads_for(sh->cap);
         sh->nb_mask = nb - 1;
         sh->ents = calloc(sh->cap, t->stride);
-        sh->heads = malloc(nb * sizeof(uint32_t));
+        sh->heads = calloc(nb, sizeof(uint32_t));
         if (!sh->ents || !sh->heads || pthread_mutex_init(&sh->mu, NULL)) {
             free(sh->ents);
             free(sh->heads);
             goto fail;
         }
-        memset(sh->heads, 0xff, nb * sizeof(uint32_t));
         sh->free_head = NIL;
         sh->lru_head = NIL;
         sh->lru_tail = NIL;
@@ -314,12 +315,18 @@ static void ent_release(const struct lim_tab *t, struct lim_shard *sh,
 {
     struct lim_key k = { .kind = e->kind, .a = e->a, .b = e->b };
     uint32_t i = idx_of(t, sh, e);
-    uint32_t *pp = &sh->heads[chain_of(t, sh, &k)];
-    while (*pp != NIL && *pp != i) {
-        pp = &ent_at(t, sh, *pp)->next;
+    uint32_t *head = &sh->heads[chain_of(t, sh, &k)];
+    SW_BUG_ON(*head == 0); /* an entry in use is always on its chain */
+    if (~*head == i) {
+        *head = ~e->next;
+    } else {
+        uint32_t *pp = &ent_at(t, sh, ~*head)->next;
+        while (*pp != NIL && *pp != i) {
+            pp = &ent_at(t, sh, *pp)->next;
+        }
+        SW_BUG_ON(*pp != i); /* an entry in use is always on its chain */
+        *pp = e->next;
     }
-    SW_BUG_ON(*pp != i); /* an entry in use is always on its chain */
-    *pp = e->next;
     lru_unlink(t, sh, e);
     SW_ASSERT(sh->n > 0);
     sh->n--;
@@ -332,7 +339,7 @@ static struct lim_ent *lookup(const struct lim_tab *t,
                               const struct lim_shard *sh,
                               const struct lim_key *k)
 {
-    for (uint32_t i = sh->heads[chain_of(t, sh, k)]; i != NIL;) {
+    for (uint32_t i = ~sh->heads[chain_of(t, sh, k)]; i != NIL;) {
         struct lim_ent *e = ent_at(t, sh, i);
         if (e->kind == k->kind && e->a == k->a && e->b == k->b) {
             return e;
@@ -389,8 +396,8 @@ void *lim_tab_get(struct lim_tab *t, unsigned shard, const struct lim_key *k,
     e->b = k->b;
     /* The eviction may have changed our chain head: read it only now. */
     uint32_t c = chain_of(t, sh, k);
-    e->next = sh->heads[c];
-    sh->heads[c] = idx_of(t, sh, e);
+    e->next = ~sh->heads[c];
+    sh->heads[c] = ~idx_of(t, sh, e);
     lru_push_front(t, sh, e);
     sh->n++;
     sh->inserts++;
