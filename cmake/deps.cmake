@@ -11,3 +11,6 @@ pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 find_package(OpenSSL 3.0 REQUIRED)
 pkg_check_modules(NFTABLES REQUIRED IMPORTED_TARGET libnftables>=1.0)
 pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb>=1.5)
+# HTTPS portal and REST API; Debian's build loads its libuv support as the
+# evlib plugin from libwebsockets-evlib-uv.
+pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets>=4.1)

@@ -10,6 +10,8 @@ packages=(
   # libraries
   libuv1-dev libssl-dev libsqlite3-dev libsodium-dev libjansson-dev
   libinih-dev libcmocka-dev libnftables-dev libmaxminddb-dev
+  # HTTPS portal/API; the evlib-uv plugin is lws's libuv event loop support
+  libwebsockets-dev libwebsockets-evlib-uv
   # runtime tools and test peers
   openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
   python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin

@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -233,34 +235,131 @@ static json_t *stats_json(struct sw_core *core)
     return json_pack("{s:b, s:o}", "ok", 1, "stats", st);
 }
 
+/* One request object, on the main thread, as the operator at 'client_ip'
+ * (NULL: local). */
+static json_t *run_json(struct sw_control *c, const json_t *req,
+                        const char *client_ip)
+{
+    json_t *resp = NULL;
+    const char *op = json_string_value(json_object_get(req, "op"));
+    if (op && strcmp(op, "ping") == 0) {
+        return json_pack("{s:b, s:s, s:s}", "ok", 1, "version", SW_VERSION,
+                         "state", "serving");
+    }
+    if (op && strcmp(op, "stats") == 0) {
+        return stats_json(c->core);
+    }
+    struct ops_ctx ctx = { c->st, &hooks, c, NULL, client_ip };
+    ops_exec(&ctx, req, &resp);
+    if (!resp) {
+        resp = json_pack("{s:b, s:s}", "ok", 0, "error", "internal error");
+    }
+    return resp;
+}
+
 static json_t *run_request(struct sw_control *c, const char *line)
 {
     json_error_t jerr;
     json_t *req = json_loads(line, JSON_REJECT_DUPLICATES, &jerr);
-    json_t *resp = NULL;
-
     if (!req || !json_is_object(req)) {
         json_decref(req);
         return json_pack("{s:b, s:s}", "ok", 0, "error",
                          "request is not a JSON object");
     }
-    const char *op = json_string_value(json_object_get(req, "op"));
-    if (op && strcmp(op, "ping") == 0) {
-        json_decref(req);
-        return json_pack("{s:b, s:s, s:s}", "ok", 1, "version", SW_VERSION,
-                         "state", "serving");
-    }
-    if (op && strcmp(op, "stats") == 0) {
-        json_decref(req);
-        return stats_json(c->core);
-    }
-    struct ops_ctx ctx = { c->st, &hooks, c, NULL, NULL };
-    ops_exec(&ctx, req, &resp);
+    json_t *resp = run_json(c, req, NULL);
     json_decref(req);
-    if (!resp) {
-        resp = json_pack("{s:b, s:s}", "ok", 0, "error", "internal error");
-    }
     return resp;
+}
+
+/* ---- requests from other threads (the HTTP server) ---------------------- */
+
+struct remote_call {
+    struct remote_call *next;
+    json_t *req;
+    char client_ip[64];
+    json_t *resp;
+    bool is_done;
+    int refs; /* the caller and the queue; under the control's mutex */
+};
+
+static void remote_unref(struct sw_control *c, struct remote_call *rc)
+{
+    if (--rc->refs == 0) {
+        json_decref(rc->req);
+        json_decref(rc->resp);
+        free(rc);
+    }
+    (void)c;
+}
+
+static void on_remote(uv_async_t *a)
+{
+    struct sw_control *c = a->data;
+    pthread_mutex_lock(&c->r_mu);
+    struct remote_call *list = c->r_head;
+    c->r_head = c->r_tail = NULL;
+    pthread_mutex_unlock(&c->r_mu);
+    while (list) {
+        struct remote_call *rc = list;
+        list = rc->next;
+        json_t *resp =
+            run_json(c, rc->req, rc->client_ip[0] ? rc->client_ip : NULL);
+        pthread_mutex_lock(&c->r_mu);
+        rc->resp = resp;
+        rc->is_done = true;
+        remote_unref(c, rc);
+        pthread_cond_broadcast(&c->r_cond);
+        pthread_mutex_unlock(&c->r_mu);
+    }
+}
+
+int sw_control_exec_remote(struct sw_control *c, const json_t *req,
+                           const char *client_ip, uint32_t timeout_ms,
+                           json_t **resp)
+{
+    *resp = NULL;
+    struct remote_call *rc = calloc(1, sizeof(*rc));
+    if (rc == NULL) {
+        return -ENOMEM;
+    }
+    rc->req = json_deep_copy(req);
+    snprintf(rc->client_ip, sizeof(rc->client_ip), "%s",
+             client_ip ? client_ip : "");
+    rc->refs = 2;
+    pthread_mutex_lock(&c->r_mu);
+    if (!c->has_remote || rc->req == NULL) {
+        pthread_mutex_unlock(&c->r_mu);
+        json_decref(rc->req);
+        free(rc);
+        return -ESHUTDOWN;
+    }
+    if (c->r_tail) {
+        c->r_tail->next = rc;
+    } else {
+        c->r_head = rc;
+    }
+    c->r_tail = rc;
+    uv_async_send(&c->remote);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += timeout_ms / 1000;
+    dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    int err = 0;
+    while (!rc->is_done && err == 0 && c->has_remote) {
+        err = pthread_cond_timedwait(&c->r_cond, &c->r_mu, &dl);
+    }
+    int result = -ETIMEDOUT;
+    if (rc->is_done) {
+        *resp = json_incref(rc->resp);
+        result = json_is_true(json_object_get(*resp, "ok")) ? 0 : -EINVAL;
+    }
+    remote_unref(c, rc);
+    pthread_mutex_unlock(&c->r_mu);
+    return result;
 }
 
 static void answer(struct client *cl)
@@ -403,6 +502,11 @@ int sw_control_open(struct sw_control *c, uv_loop_t *loop, const char *path,
         return rc;
     }
     chmod(path, 0600);
+    pthread_mutex_init(&c->r_mu, NULL);
+    pthread_cond_init(&c->r_cond, NULL);
+    uv_async_init(loop, &c->remote, on_remote);
+    c->remote.data = c;
+    c->has_remote = true;
     return 0;
 }
 
@@ -414,4 +518,18 @@ void sw_control_close(struct sw_control *c)
     c->is_open = false;
     uv_close((uv_handle_t *)&c->pipe, NULL);
     unlink(c->path);
+    if (c->has_remote) {
+        /* Calls still queued get no answer: their callers time out. */
+        pthread_mutex_lock(&c->r_mu);
+        c->has_remote = false;
+        while (c->r_head) {
+            struct remote_call *rc = c->r_head;
+            c->r_head = rc->next;
+            remote_unref(c, rc);
+        }
+        c->r_tail = NULL;
+        pthread_cond_broadcast(&c->r_cond);
+        pthread_mutex_unlock(&c->r_mu);
+        uv_close((uv_handle_t *)&c->remote, NULL);
+    }
 }

@@ -28,6 +28,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "daemon/adminctl.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/core.h"
@@ -55,6 +56,7 @@ struct serve {
     uv_loop_t loop; /* main thread */
     struct loop_signals sigs;
     struct sw_control ctl;
+    struct sw_admin admin; /* HTTPS portal and REST API */
     struct sw_persist persist;
     uv_timer_t persist_timer;
     bool has_persist_timer;
@@ -354,6 +356,7 @@ static void stop_main(struct serve *s)
     }
     s->is_stopping = true;
     log_info(&lc, "stopping");
+    sw_admin_stop(&s->admin); /* joins the HTTP thread, which uses ctl */
     sw_control_close(&s->ctl);
     sw_guard_close(&s->core.guard);
     sw_calls_close(&s->core);
@@ -423,6 +426,28 @@ static int load_nonce_key(const char *dir, uint8_t key[32])
 }
 
 /* ---- start and stop ---------------------------------------------------- */
+
+/* The admin plane uses the SIP TLS certificate (configured or made at
+ * first start). */
+static int start_admin(struct serve *s)
+{
+    const struct sw_config *cfg = s->cfg;
+    char *cert = NULL;
+    char *key = NULL;
+    int rc = 0;
+    if (!cfg->tls_cert[0]) {
+        char host[256] = "localhost";
+        gethostname(host, sizeof(host) - 1);
+        rc = net_tls_selfsigned_ensure(cfg->data_dir, host, &cert, &key);
+    }
+    if (rc == 0) {
+        rc = sw_admin_start(&s->admin, cfg, cert ? cert : cfg->tls_cert,
+                            key ? key : cfg->tls_key, &s->core, &s->ctl);
+    }
+    free(cert);
+    free(key);
+    return rc;
+}
 
 static int start(struct serve *s)
 {
@@ -546,6 +571,12 @@ static int start(struct serve *s)
     if (rc != 0) {
         return rc;
     }
+    if (cfg->http_listen[0]) {
+        rc = start_admin(s);
+        if (rc != 0) {
+            return rc;
+        }
+    }
     printf("sipwarden: %u workers, data in %s, control socket %s\n",
            s->pool.n_workers, cfg->data_dir, sock);
     fflush(stdout);
@@ -555,6 +586,7 @@ static int start(struct serve *s)
 
 static void finish(struct serve *s)
 {
+    sw_admin_stop(&s->admin);
     loop_pool_stop(&s->pool);
     if (s->st) {
         if (sw_persist_flush(&s->persist, clock_wall_s(NULL)) != 0) {

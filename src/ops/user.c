@@ -16,37 +16,6 @@
 
 enum { OPS_GEN_PW_LEN = 20, OPS_GEN_TRIES = 32 };
 
-static const char *rule_name(enum policy_rule r)
-{
-    switch (r) {
-    case POLICY_RULE_NONE:
-        return "none";
-    case POLICY_RULE_TOO_SHORT:
-        return "too_short";
-    case POLICY_RULE_TOO_LONG:
-        return "too_long";
-    case POLICY_RULE_NO_LETTER:
-        return "no_letter";
-    case POLICY_RULE_NO_DIGIT:
-        return "no_digit";
-    case POLICY_RULE_NO_UPPER_OR_SPECIAL:
-        return "no_upper_or_special";
-    case POLICY_RULE_TOO_FEW_CLASSES:
-        return "too_few_classes";
-    case POLICY_RULE_SEQUENCE:
-        return "sequence";
-    case POLICY_RULE_REPEAT:
-        return "repeat";
-    case POLICY_RULE_ACCOUNT_INFO:
-        return "account_info";
-    case POLICY_RULE_REUSED:
-        return "reused";
-    case POLICY_RULE_BAD_CHAR:
-        return "bad_char";
-    }
-    return "unknown";
-}
-
 /* ------------------------------------------------------------------ */
 /* Request pieces                                                       */
 /* ------------------------------------------------------------------ */
@@ -252,10 +221,10 @@ static int pw_check(struct ops_ctx *ctx, const struct store_tenant *t,
         rc = ops_fail(resp, -EINVAL, "policy", "sip_password",
                       "SIP password refused by the %s password policy "
                       "(rule %s): %s",
-                      t->domain, rule_name(why->rule), why->message);
+                      t->domain, policy_rule_name(why->rule), why->message);
         if (rc == -EINVAL
             && json_object_set_new(*resp, "rule",
-                                   json_string(rule_name(why->rule)))
+                                   json_string(policy_rule_name(why->rule)))
                    != 0) {
             json_decref(*resp);
             *resp = NULL;

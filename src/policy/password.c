@@ -551,3 +551,34 @@ out:
     }
     return rc;
 }
+
+const char *policy_rule_name(enum policy_rule r)
+{
+    switch (r) {
+    case POLICY_RULE_NONE:
+        return "none";
+    case POLICY_RULE_TOO_SHORT:
+        return "too_short";
+    case POLICY_RULE_TOO_LONG:
+        return "too_long";
+    case POLICY_RULE_NO_LETTER:
+        return "no_letter";
+    case POLICY_RULE_NO_DIGIT:
+        return "no_digit";
+    case POLICY_RULE_NO_UPPER_OR_SPECIAL:
+        return "no_upper_or_special";
+    case POLICY_RULE_TOO_FEW_CLASSES:
+        return "too_few_classes";
+    case POLICY_RULE_SEQUENCE:
+        return "sequence";
+    case POLICY_RULE_REPEAT:
+        return "repeat";
+    case POLICY_RULE_ACCOUNT_INFO:
+        return "account_info";
+    case POLICY_RULE_REUSED:
+        return "reused";
+    case POLICY_RULE_BAD_CHAR:
+        return "bad_char";
+    }
+    return "unknown";
+}

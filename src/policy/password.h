@@ -61,6 +61,10 @@ enum policy_rule {
     POLICY_RULE_BAD_CHAR, /* control character or invalid UTF-8 */
 };
 
+/* "too_short", "sequence", "account_info", ...: the rule's stable name
+ * for APIs and tests; "none" for POLICY_RULE_NONE, "unknown" else. */
+const char *policy_rule_name(enum policy_rule r);
+
 struct policy_violation {
     enum policy_rule rule;
     /* Human explanation for the person choosing the password. It may quote

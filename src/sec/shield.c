@@ -446,6 +446,29 @@ static void log_ban(const struct sec_ban *b, const char *src)
                b->sample.method[0] ? b->sample.method : "-", ruri, user, ua);
 }
 
+/* Store a new ban, log it and tell the hooks. Returns 0 or -ENOSPC. */
+static int put_ban(struct sec_shield *sh, const struct sec_ban *b,
+                   const char *ip)
+{
+    int rc = sec_bantable_put(sh->bans, b);
+    if (rc == -ENOSPC) {
+        inc(&sh->stats.bans_full);
+        const struct log_ctx lc = { "shield", ip };
+        log_warn_rl(&lc, "ban table full (max_bans): %s not banned",
+                    sec_reason_name((enum sec_reason)b->reason));
+        return rc;
+    }
+    if (rc != SEC_BAN_NEW && rc != SEC_BAN_LONGER) {
+        return 0;
+    }
+    inc(&sh->stats.bans_total);
+    log_ban(b, ip);
+    if (sh->hooks.on_ban) {
+        sh->hooks.on_ban(sh->hooks.ud, b);
+    }
+    return 0;
+}
+
 /* Turn a SEC_BAN decision into a ban: stored, logged, hooks told. */
 static void make_ban(struct sec_shield *sh, const struct sec_pkt *p,
                      const struct sec_decision *d,
@@ -489,22 +512,40 @@ static void make_ban(struct sec_shield *sh, const struct sec_pkt *p,
     } else {
         sample_raw(p->raw, &b.sample);
     }
-    int rc = sec_bantable_put(sh->bans, &b);
-    if (rc == -ENOSPC) {
-        inc(&sh->stats.bans_full);
-        const struct log_ctx lc = { "shield", ip };
-        log_warn_rl(&lc, "ban table full (max_bans): %s not banned",
-                    sec_reason_name(d->reason));
-        return;
+    put_ban(sh, &b, ip);
+}
+
+int sec_shield_ban(struct sec_shield *sh, const struct net_addr *src,
+                   enum sec_reason reason, uint32_t threshold, uint32_t count,
+                   uint32_t window_s, uint32_t ban_s, const char *sample)
+{
+    struct sec_ban b;
+    memset(&b, 0, sizeof(b));
+    /* IPv6 offenders are banned by /64, like the detectors do */
+    unsigned prefix = net_addr_family(src) == AF_INET6 ? 64 : 32;
+    if (ban_s == 0 || reason <= SEC_REASON_NONE || reason >= SEC_REASON_COUNT
+        || sec_net_from_addr(src, prefix, &b.net) != 0) {
+        return -EINVAL;
     }
-    if (rc != SEC_BAN_NEW && rc != SEC_BAN_LONGER) {
-        return;
+    char ip[NET_ADDR_FMT_CAP];
+    net_addr_ip_fmt(src, ip, sizeof(ip));
+    if (is_own(sh, &b.net)) {
+        inc(&sh->stats.bans_own);
+        return -EPERM;
     }
-    inc(&sh->stats.bans_total);
-    log_ban(&b, ip);
-    if (sh->hooks.on_ban) {
-        sh->hooks.on_ban(sh->hooks.ud, &b);
+    int64_t now = wall_s();
+    b.reason = (int)reason;
+    b.threshold = threshold;
+    b.count = count;
+    b.window_s = window_s ? window_s : 1;
+    b.first_seen = now - (int64_t)b.window_s;
+    b.last_seen = now;
+    b.created_at = now;
+    b.expires_at = now + (int64_t)ban_s;
+    if (sample) {
+        copy_sv(b.sample.method, sizeof(b.sample.method), sv_cstr(sample));
     }
+    return put_ban(sh, &b, ip);
 }
 
 /* The address of a host network, for the detectors. */

@@ -173,6 +173,17 @@ void sec_shield_challenge(struct sec_shield *sh, struct sec_pkt *p,
                           const struct sec_req_info *req);
 
 /*
+ * Ban host 'src' for 'ban_s' seconds on behalf of a detector outside the
+ * SIP path (the portal's sign-in protection: SEC_REASON_WEB_LOGIN), with
+ * its story (threshold, count, window) and a short sample text. Stored,
+ * logged, sent to the kernel like any ban. Returns 0, -EINVAL, -EPERM (one
+ * of the server's own addresses: never banned) or -ENOSPC. Any thread.
+ */
+int sec_shield_ban(struct sec_shield *sh, const struct net_addr *src,
+                   enum sec_reason reason, uint32_t threshold, uint32_t count,
+                   uint32_t window_s, uint32_t ban_s, const char *sample);
+
+/*
  * End every ban expired at 'now_s' (unix seconds): logged, on_unban
  * "expired". Returns how many ended. Any thread (the daemon's main loop).
  */

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The API's life: configuration, and the registration of every route of
+ * the resource table and of the fixed endpoints on the HTTP server.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "api/api_int.h"
+
+struct api_full {
+    struct api a;
+    struct api_route_ctx ctx[]; /* one per table route */
+};
+
+int api_new(const struct api_cfg *cfg, struct api **out)
+{
+    if (cfg == NULL || cfg->admin == NULL || cfg->st == NULL
+        || cfg->exec == NULL) {
+        return -EINVAL;
+    }
+    struct api_full *f =
+        calloc(1, sizeof(*f) + api_routes_count * sizeof(f->ctx[0]));
+    if (f == NULL) {
+        return -ENOMEM;
+    }
+    f->a.cfg = *cfg;
+    for (size_t i = 0; i < api_routes_count; i++) {
+        f->ctx[i].a = &f->a;
+        f->ctx[i].r = &api_routes_table[i];
+    }
+    *out = &f->a;
+    return 0;
+}
+
+void api_free(struct api *a)
+{
+    free(a); /* 'a' is the first member of its struct api_full */
+}
+
+int api_routes(struct api *a, struct http_server *srv)
+{
+    struct api_full *f = (struct api_full *)a;
+    for (size_t i = 0; i < api_routes_count; i++) {
+        int rc = http_server_route(srv, api_routes_table[i].method,
+                                   api_routes_table[i].path, api_resource,
+                                   &f->ctx[i]);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return api_auth_routes(a, srv);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Starting and stopping the admin plane, and the two things the API needs
+ * from the daemon: running an operation on the main thread, and banning
+ * an address in the shield.
+ */
+#include "daemon/adminctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "daemon/config.h"
+#include "daemon/control.h"
+#include "daemon/core.h"
+#include "http/http.h"
+#include "sec/shield.h"
+#include "store/admin.h"
+#include "store/store.h"
+
+static const struct log_ctx lc = { "admin", NULL };
+
+#define EXEC_TIMEOUT_MS 10000
+
+static int exec_op(void *ud, const json_t *req, const char *client_ip,
+                   json_t **resp)
+{
+    struct sw_admin *a = ud;
+    return sw_control_exec_remote(a->ctl, req, client_ip, EXEC_TIMEOUT_MS,
+                                  resp);
+}
+
+static void ban(void *ud, const struct net_addr *client, uint32_t seconds,
+                const char *reason)
+{
+    struct sw_admin *a = ud;
+    const struct admin_config *c = &a->ctx.cfg;
+    (void)reason;
+    int rc = sec_shield_ban(a->core->guard.sh, client, SEC_REASON_WEB_LOGIN,
+                            c->login_max_failures, c->login_max_failures,
+                            c->login_period_s, seconds, "HTTP sign-in");
+    if (rc != 0 && rc != -EPERM) {
+        log_warn(&lc, "sign-in flood: address not banned (%s)", strerror(-rc));
+    }
+}
+
+int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
+                   const char *cert, const char *key, struct sw_core *core,
+                   struct sw_control *ctl)
+{
+    char err[STORE_ERRMSG_CAP];
+    memset(a, 0, sizeof(*a));
+    a->core = core;
+    a->ctl = ctl;
+    int rc = store_open(cfg->data_dir, &a->st, err, sizeof(err));
+    if (rc != 0) {
+        log_err(&lc, "store: %s", err);
+        return rc;
+    }
+    bool created = false;
+    rc = store_admin_ensure_default(a->st, clock_wall_s(NULL), &created);
+    if (rc != 0) {
+        log_err(&lc, "default administrator: %s", strerror(-rc));
+        return rc;
+    }
+    rc = admin_ctx_init(&a->ctx, a->st, NULL, NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    a->has_ctx = true;
+    struct api_cfg acfg = {
+        .admin = &a->ctx, .st = a->st, .exec = exec_op, .ban = ban, .ud = a
+    };
+    rc = api_new(&acfg, &a->api);
+    if (rc != 0) {
+        return rc;
+    }
+    struct http_server_cfg hcfg;
+    http_server_cfg_init(&hcfg);
+    hcfg.listen = cfg->http_listen;
+    hcfg.cert_path = cert;
+    hcfg.key_path = key;
+    rc = http_server_new(&a->srv, &hcfg);
+    if (rc == 0) {
+        rc = api_routes(a->api, a->srv);
+    }
+    if (rc == 0) {
+        rc = http_server_start(a->srv);
+    }
+    if (rc != 0) {
+        log_err(&lc, "HTTPS on %s: %s", cfg->http_listen, strerror(-rc));
+        return rc;
+    }
+    printf("sipwarden: portal and REST API on https %s (port %u)%s\n",
+           cfg->http_listen, http_server_port(a->srv, false),
+           created ? "; administrator admin / admin, to be changed at "
+                     "first sign-in"
+                   : "");
+    fflush(stdout);
+    return 0;
+}
+
+void sw_admin_stop(struct sw_admin *a)
+{
+    http_server_free(a->srv);
+    a->srv = NULL;
+    api_free(a->api);
+    a->api = NULL;
+    if (a->has_ctx) {
+        admin_ctx_fini(&a->ctx);
+        a->has_ctx = false;
+    }
+    store_close(a->st);
+    a->st = NULL;
+}
