@@ -467,7 +467,7 @@ static const struct call_cmd cmds[] = {
       1,
       { TRUNK_OPTS, END },
       "trunk add NAME --kind register|ip|accept_register [--host H] "
-      "[--port N] [--transport udp|tcp|tls] [--username U] [--password PW|-] "
+      "[--port N] [--transport udp] [--username U] [--password PW|-] "
       "[--realm R] [--expires S] [--networks CIDR,...] [--max-calls N]",
       NULL,
       NULL,

@@ -70,7 +70,7 @@ static const char usage_text[] =
     "  hours list DOMAIN\n"
     "  holiday add|rm DOMAIN YYYY-MM-DD | holiday list DOMAIN\n"
     "  trunk add NAME --kind register|ip|accept_register [--host H]\n"
-    "           [--port N] [--transport udp|tcp|tls] [--username U]\n"
+    "           [--port N] [--transport udp] [--username U]\n"
     "           [--password PW|-] [--realm R] [--expires S]\n"
     "           [--networks CIDR,...] [--max-calls N]\n"
     "  trunk set NAME [--new-name N] [trunk add options]\n"

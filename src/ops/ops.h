@@ -105,7 +105,7 @@
  *   hours.list  domain                     -> hours[]
  *   hours.rm    domain, day                -> day
  *   trunk.add   name, kind (register | ip | accept_register), [host],
- *               [port], [transport udp|tcp|tls], [username], [password],
+ *               [port], [transport udp], [username], [password],
  *               [realm], [expires_s 60..86400], [networks (CIDR list)],
  *               [max_calls (global, 0 unlimited)]   -> trunk{}
  *               register needs host, username and password; ip needs

@@ -187,11 +187,15 @@ static int trunk_fields(const json_t *req, struct store_trunk *t, json_t **resp)
     if (rc != 0) {
         return rc;
     }
-    if (t->transport[0] && strcmp(t->transport, "udp") != 0
-        && strcmp(t->transport, "tcp") != 0
-        && strcmp(t->transport, "tls") != 0) {
+    if (t->transport[0] && strcmp(t->transport, "udp") != 0) {
+        /* Phones reach us over TCP and TLS; trunks are dialled over UDP
+         * only, so say so rather than store a setting that is not used. */
         return ops_fail(resp, -EINVAL, NULL, "transport",
-                        "transport must be udp, tcp or tls");
+                        strcmp(t->transport, "tcp") == 0
+                                || strcmp(t->transport, "tls") == 0
+                            ? "trunks are reached over UDP only in this "
+                              "version"
+                            : "transport must be udp");
     }
     return 0;
 }
