@@ -25,6 +25,25 @@ struct store;
 struct reg_loc;
 struct calls_engine;
 
+/* An extension as the call policy needs it. */
+struct calls_user {
+    int64_t user_id;
+    int64_t tenant_id;
+    int role; /* enum store_role */
+};
+
+/*
+ * How the policy finds extensions: proxy_caller.policy_arg points to one
+ * (valid during on_call_start). 'user' answers ext 'ext' of tenant
+ * 'domain': 0 with *out, -ENOENT or another negative errno. The daemon
+ * answers from its credential cache, so a call costs no SQLite query.
+ */
+struct calls_lookup {
+    int (*user)(void *ud, struct sv domain, struct sv ext,
+                struct calls_user *out);
+    void *ud;
+};
+
 struct calls_cfg {
     const char *tz_dir;     /* zoneinfo directory, NULL: system default */
     size_t cdr_queue_max;   /* CDRs waiting for the writer, 0: 65536 */

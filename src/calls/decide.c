@@ -334,20 +334,24 @@ struct who {
     size_t n_groups;
 };
 
+static int find_user(const struct proxy_call_info *ci, const char *domain,
+                     struct sv ext, struct calls_user *out)
+{
+    const struct calls_lookup *lk = ci->policy_arg;
+    if (lk == NULL || lk->user == NULL) {
+        return -ENOENT;
+    }
+    return lk->user(lk->ud, sv_cstr(domain), ext, out);
+}
+
 static void caller_of(const struct calls_snap *s, const struct calls_tenant *t,
                       const struct proxy_call_info *ci, struct who *w)
 {
+    struct calls_user u;
     w->role = ROUTE_ROLE_STANDARD;
     w->n_groups = 0;
-    struct store *st = ci->policy_arg;
-    char ext[STORE_EXT_MAX + 1];
-    struct store_user u;
-    if (st && ci->caller.len < sizeof(ext)) {
-        memcpy(ext, ci->caller.p, ci->caller.len);
-        ext[ci->caller.len] = '\0';
-        if (store_user_find(st, t->id, ext, &u) == 0) {
-            w->role = (enum route_role)u.role;
-        }
+    if (find_user(ci, t->domain, ci->caller, &u) == 0 && u.tenant_id == t->id) {
+        w->role = (enum route_role)u.role;
     }
     size_t n = 0;
     const struct calls_member *m = calls_snap_groups(s, ci->caller_user_id, &n);
@@ -570,16 +574,15 @@ static bool start_inbound(struct calls_engine *e, const struct calls_snap *s,
     }
     int64_t tenant_id = s->inbound_tenant[idx];
     const struct calls_tenant *ten = calls_snap_tenant(s, tenant_id);
-    struct store_user u;
-    struct store *st = ci->policy_arg;
-    if (ten == NULL || st == NULL
-        || store_user_find(st, tenant_id, rule->ext, &u) != 0) {
+    struct calls_user u;
+    if (ten == NULL || find_user(ci, ten->domain, sv_cstr(rule->ext), &u) != 0
+        || u.tenant_id != tenant_id) {
         return refuse(e, ci, c, ref, 404, 0, RULE_NO_INBOUND,
                       "the inbound rule's extension does not exist");
     }
     c->tenant_id = tenant_id;
     ci->tenant_id = tenant_id;
-    ci->callee_user_id = u.id;
+    ci->callee_user_id = u.user_id;
     c->cdr.tenant_id = tenant_id;
     calls_copy_text(c->cdr.callee, sizeof(c->cdr.callee), sv_cstr(rule->ext));
     calls_copy_text(c->cdr.rule, sizeof(c->cdr.rule), sv_cstr(rule->did));
@@ -594,7 +597,7 @@ static bool start_inbound(struct calls_engine *e, const struct calls_snap *s,
                       "trunk %s is at its call limit", t->name);
     }
     c->trunk_id = t->id;
-    rt->ext_user_id = u.id;
+    rt->ext_user_id = u.user_id;
     rt->n_hops = 0;
     return true;
 }

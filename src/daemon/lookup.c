@@ -36,6 +36,7 @@ struct packed_creds {
     uint8_t sha256[SHA256_LEN];
     uint8_t md5_len;
     uint8_t sha256_len;
+    uint8_t role;
 };
 
 struct lookup_entry {
@@ -380,6 +381,7 @@ static bool pack_creds(const struct reg_creds *in, struct packed_creds *out)
     memset(out, 0, sizeof(*out));
     out->user_id = in->user_id;
     out->tenant_id = in->tenant_id;
+    out->role = (uint8_t)in->role;
     return unhex(in->ha1_md5, out->md5, MD5_LEN, &out->md5_len)
            && unhex(in->ha1_sha256, out->sha256, SHA256_LEN, &out->sha256_len);
 }
@@ -389,6 +391,7 @@ static void unpack_creds(const struct packed_creds *in, struct reg_creds *out)
     memset(out, 0, sizeof(*out));
     out->user_id = in->user_id;
     out->tenant_id = in->tenant_id;
+    out->role = in->role;
     tohex(in->md5, in->md5_len, out->ha1_md5);
     tohex(in->sha256, in->sha256_len, out->ha1_sha256);
 }
@@ -423,6 +426,7 @@ int sw_lookup_creds(void *ud, struct sv domain, struct sv user,
     if (rc == 0) {
         out->user_id = c.user_id;
         out->tenant_id = c.tenant_id;
+        out->role = (int)c.role;
         memcpy(out->ha1_md5, c.ha1_md5, sizeof(c.ha1_md5));
         memcpy(out->ha1_sha256, c.ha1_sha256, sizeof(c.ha1_sha256));
     }

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "base/check.h"
 #include "base/log.h"
 #include "daemon/core.h"
@@ -407,11 +409,30 @@ static bool proxied(const struct req_ctx *rc)
            && rc->w->core->proxy.side[rc->pkt->proto].on;
 }
 
+/* The call policy's look-up of extensions: the credential cache. */
+static int policy_user(void *ud, struct sv domain, struct sv ext,
+                       struct calls_user *out)
+{
+    struct reg_creds cr;
+    int rc = sw_lookup_creds(ud, domain, ext, &cr);
+    if (rc == 0) {
+        out->user_id = cr.user_id;
+        out->tenant_id = cr.tenant_id;
+        out->role = cr.role;
+    }
+    OPENSSL_cleanse(&cr, sizeof(cr));
+    return rc;
+}
+
 /* Hand a new INVITE and its server transaction to the proxy, which
  * answers it from now on. */
 static void to_proxy(struct req_ctx *rc, const struct sip_msg *msg,
-                     const struct proxy_caller *caller)
+                     struct proxy_caller *caller)
 {
+    struct sw_worker *w = rc->w;
+    struct sw_lookup_ctx lx = { &w->core->lookup, w->st, now_ms(w), w };
+    struct calls_lookup lk = { policy_user, &lx };
+    caller->policy_arg = &lk;
     struct proxy_src src;
     src_of(rc, &src);
     struct sip_txn *stx = rc->txn;
@@ -437,8 +458,7 @@ static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
         }
         struct proxy_caller caller = { .user = msg->from.uri.user,
                                        .domain = SV_NULL,
-                                       .trunk_id = trunk_id,
-                                       .policy_arg = w->st };
+                                       .trunk_id = trunk_id };
         to_proxy(rc, msg, &caller);
         return;
     }
@@ -470,7 +490,6 @@ static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
         .domain = sv_make(domain, host.len),
         .find_user = find_user,
         .find_ud = &lx,
-        .policy_arg = w->st,
     };
     to_proxy(rc, msg, &caller);
 }

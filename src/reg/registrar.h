@@ -30,6 +30,7 @@ struct sockaddr;
 struct reg_creds {
     int64_t user_id;
     int64_t tenant_id;
+    int role; /* enum store_role of the extension (for the call policy) */
     char ha1_md5[REG_HA1_HEX_MAX];    /* hex, realm = tenant domain */
     char ha1_sha256[REG_HA1_HEX_MAX]; /* hex */
 };

@@ -30,7 +30,8 @@
 struct fx {
     struct tmpdir dir;
     struct store *st;
-    struct reg_loc loc; /* the gateways' registrations (gw_loc) */
+    struct calls_lookup lookup; /* extensions from the store */
+    struct reg_loc loc;         /* the gateways' registrations (gw_loc) */
     struct calls_engine *e;
     struct proxy_policy pol;
     int64_t ta, tb, tc; /* a.example (UK), b.example (FR), c.example */
@@ -50,6 +51,27 @@ struct fx {
     unsigned seq; /* Call-IDs and start times */
     char err[512];
 };
+
+/* The policy's look-up of extensions, answered from the store (the daemon
+ * answers from its credential cache). */
+static inline int fx_find_user(void *ud, struct sv domain, struct sv ext,
+                               struct calls_user *out)
+{
+    struct store *st = ud;
+    char d[STORE_DOMAIN_MAX + 1], e[STORE_EXT_MAX + 1];
+    struct store_tenant t;
+    struct store_user u;
+    if (sv_copy_cstr(domain, d, sizeof(d)) != 0
+        || sv_copy_cstr(ext, e, sizeof(e)) != 0
+        || store_tenant_find(st, d, &t) != 0
+        || store_user_find(st, t.id, e, &u) != 0) {
+        return -ENOENT;
+    }
+    out->user_id = u.id;
+    out->tenant_id = t.id;
+    out->role = (int)u.role;
+    return 0;
+}
 
 #define FX_CK(x)                                                             \
     do {                                                                     \
@@ -235,6 +257,8 @@ static inline int fx_setup(void **state)
     }
     FX_CK(reg_loc_init(&fx->loc));
     FX_CK(store_open(fx->dir.path, &fx->st, fx->err, sizeof(fx->err)));
+    fx->lookup.user = fx_find_user;
+    fx->lookup.ud = fx->st;
     if (fx_fill(fx) != 0) {
         return -1;
     }
@@ -293,7 +317,7 @@ static inline void call_prepare(struct fx *fx, struct call *c,
     c->ci.caller_user_id = user_id;
     c->ci.trunk_id = trunk_id;
     c->ci.src_ip = sv_cstr("192.0.2.50");
-    c->ci.policy_arg = fx->st;
+    c->ci.policy_arg = &fx->lookup;
     c->ci.start_ms = fx_now() * 1000 + fx->seq;
 }
 
