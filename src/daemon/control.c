@@ -249,6 +249,12 @@ static json_t *run_json(struct sw_control *c, const json_t *req,
     if (op && strcmp(op, "stats") == 0) {
         return stats_json(c->core);
     }
+    if (op && (strncmp(op, "cdr.", 4) == 0 || strncmp(op, "suspend.", 8) == 0)
+        && c->core->calls.engine) {
+        /* Records of calls that already ended are in the answer: the
+         * queue the workers filled is written first. */
+        calls_engine_drain(c->core->calls.engine, c->st);
+    }
     struct ops_ctx ctx = { c->st, &hooks, c, NULL, client_ip };
     ops_exec(&ctx, req, &resp);
     if (!resp) {

@@ -580,11 +580,23 @@ static void call_end(struct proxy_call *c, enum proxy_call_result res,
     }
 }
 
+/* End the call for the hooks, then answer the caller with our own final
+ * response: the policy's records and events exist before the caller can
+ * see the answer. */
+static void call_finish(struct proxy_call *c, enum proxy_call_result res,
+                        int status, const char *reason, const char *extra,
+                        uint64_t now_ms)
+{
+    call_end(c, res, status);
+    proxy_call_respond_own(c, status, reason, extra, now_ms);
+}
+
 /* Every branch answered (or timed out): send the best answer upstream. */
 static void send_best(struct proxy_call *c, uint64_t now_ms)
 {
     int status = c->best_status ? c->best_status : 408;
     int up = proxy_best_upstream_status(status);
+    call_end(c, status == 408 ? PROXY_CALL_TIMEOUT : PROXY_CALL_FAILED, up);
     if (c->best && up == status && c->stx) {
         struct sip_txn *stx = c->stx;
         c->stx = NULL;
@@ -597,7 +609,6 @@ static void send_best(struct proxy_call *c, uint64_t now_ms)
     } else {
         proxy_call_respond_own(c, up, NULL, NULL, now_ms);
     }
-    call_end(c, status == 408 ? PROXY_CALL_TIMEOUT : PROXY_CALL_FAILED, up);
 }
 
 /* Free the call once it has nothing left to do, else let it linger. */
@@ -677,9 +688,8 @@ static bool fail_over(struct proxy_call *c, int status, uint64_t now_ms)
         return true;
     }
     if (ref.status != 0 && c->best_status == 0) {
-        proxy_call_respond_own(c, ref.status, ref.reason, ref.extra_hdrs,
-                               now_ms);
-        call_end(c, PROXY_CALL_REFUSED, ref.status);
+        call_finish(c, PROXY_CALL_REFUSED, ref.status, ref.reason,
+                    ref.extra_hdrs, now_ms);
     }
     return false;
 }
@@ -1149,11 +1159,12 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         c->is_final_sent = true;
         c->stx = NULL;
         sip_txn_set_ud(stx, NULL);
-        proxy_refuse_now(pw, stx, msg, src, st, ref.reason, ref.extra_hdrs);
         proxy_stat(&pc->stats.failed);
         if (route) {
-            end_hook(pc, &c->ci, PROXY_CALL_REFUSED, st);
+            end_hook(pc, &c->ci, PROXY_CALL_REFUSED,
+                     st); /* before the answer */
         }
+        proxy_refuse_now(pw, stx, msg, src, st, ref.reason, ref.extra_hdrs);
         free(route);
         proxy_call_free(c);
         return;
@@ -1181,8 +1192,7 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         }
         if (c->n_pending == 0) {
             /* No reachable contact. */
-            proxy_call_respond_own(c, 480, NULL, NULL, now_ms);
-            call_end(c, PROXY_CALL_UNAVAILABLE, 480);
+            call_finish(c, PROXY_CALL_UNAVAILABLE, 480, NULL, NULL, now_ms);
             proxy_call_free(c);
             return;
         }
@@ -1190,17 +1200,15 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         c->route = route;
         if (!try_hops(c, msg, now_ms, &ref)) {
             int st = ref.status ? ref.status : 503;
-            proxy_call_respond_own(c, st, ref.reason, ref.extra_hdrs, now_ms);
-            call_end(c, ref.status ? PROXY_CALL_REFUSED : PROXY_CALL_FAILED,
-                     st);
+            call_finish(c, ref.status ? PROXY_CALL_REFUSED : PROXY_CALL_FAILED,
+                        st, ref.reason, ref.extra_hdrs, now_ms);
             proxy_call_free(c);
             return;
         }
     } else {
         /* The policy let it through but named no destination. */
         free(route);
-        proxy_call_respond_own(c, 404, NULL, NULL, now_ms);
-        call_end(c, PROXY_CALL_FAILED, 404);
+        call_finish(c, PROXY_CALL_FAILED, 404, NULL, NULL, now_ms);
         proxy_call_free(c);
         return;
     }
@@ -1225,8 +1233,7 @@ void proxy_cancel(struct proxy_worker *pw, const struct sip_msg *msg,
         return;
     }
     /* §16.10: 487 upstream, CANCEL downstream. */
-    proxy_call_respond_own(c, 487, NULL, NULL, now_ms);
-    call_end(c, PROXY_CALL_CANCELLED, 487);
+    call_finish(c, PROXY_CALL_CANCELLED, 487, NULL, NULL, now_ms);
     cancel_branches(c, now_ms);
     call_settle(c, now_ms);
 }

@@ -4,7 +4,7 @@
 # call_fraud), sourced after lib.sh: SIPp runs with message traces kept in
 # $SW_E2E_DIR, SIPp providers and phones in the background, scenario
 # templates rendered with @KEY@ values, CDR and security-event assertions
-# (bounded polls, never sleeps as synchronisation), and the hold/release
+# (checked once: the daemon records a call before answering it), and the hold/release
 # pair that keeps a call up while another one is tried. The SIPp scenarios
 # they share live in tests/e2e/call_routing/.
 
@@ -53,16 +53,16 @@ calls_sipp() {
     log "SIPp $name: exit 0"
 }
 
-# Start SIPp (a provider or a phone: a UAS scenario) on IP:PORT in the
-# background and wait (bounded poll) until its socket is bound. Collect it
-# with calls_wait_bg.
+# A SIPp server (phone, provider, registrar) on IP:PORT running SCENARIO
+# in the background; collect it with calls_wait_bg. Nothing waits for its
+# socket: everything sent to it goes over UDP in a client transaction of
+# the daemon, which retransmits (500 ms, 1 s, ...) until it answers.
 calls_uas() { # NAME IP PORT SCENARIO [sipp args...]
-    local name=$1 ip=$2 port=$3 sf=$4 i
+    local name=$1 ip=$2 port=$3 sf=$4
     shift 4
     (calls_sipp "$name" "$ip" "$sf" -p "$port" "$@") &
     SW_CALLS_BG_PIDS+=("$!")
     track_pid "$!"
-    calls_wait_bound "$ip" "$port" "$name"
 }
 
 # A UAC in the background (a held call); collect with calls_wait_bg.
@@ -70,15 +70,6 @@ calls_uac_bg() { # NAME SRC_IP SCENARIO [sipp args...]
     (calls_sipp "$@") &
     SW_CALLS_BG_PIDS+=("$!")
     track_pid "$!"
-}
-
-calls_wait_bound() { # IP PORT WHAT
-    local i
-    for ((i = 0; i < 100; i++)); do
-        ss -Hunl "src $1:$2" | grep -q . && return 0
-        sleep 0.05
-    done
-    fail "$3 did not bind $1:$2"
 }
 
 # Wait for every background SIPp; fail if one failed (its traces were
@@ -218,29 +209,29 @@ calls_phone() { # NAME IP PORT EXT
 
 # calls_hold NAME EXT DOMAIN NUMBER SRC_IP PORT: a call answered and kept
 # up until calls_release NAME. Returns once the caller has sent its ACK
-# (the scenario touches a file; bounded poll). SRC_IP:PORT is the caller's
-# fixed address, which calls_release sends its trigger to.
+# (the scenario writes a line into a FIFO this function reads, 10 s at
+# most). SRC_IP:PORT is the caller's fixed address, which calls_release
+# sends its trigger to.
 calls_hold() {
-    local name=$1 csv sf i flag="$SW_E2E_DIR/held-$1"
+    local name=$1 csv sf fd flag="$SW_E2E_DIR/held-$1"
     csv=$(calls_caller_csv "$2" "$3" "$4")
     rm -f "$flag"
+    mkfifo "$flag"
+    exec {fd}<>"$flag" # read-write: opening never blocks, nor SIPp's write
     sf=$(calls_render "$SW_CALLS_SF/uac_hold.xml.in" "uac_hold_$name.xml" \
         FLAG="$flag")
     # SIPp maps answers by its own Call-ID: -cid_str makes it hold-NAME-1@...
     SW_CALLS_AUTH_URI=$3 calls_uac_bg "$name" "$5" "$sf" -p "$6" \
         -inf "$csv" -m 1 \
         -cid_str "hold-$name-%u@e2e.invalid"
-    local pid=${SW_CALLS_BG_PIDS[-1]}
     eval "SW_CALLS_HOLD_${name//-/_}=$5:$6"
-    for ((i = 0; i < 200; i++)); do
-        [ -e "$flag" ] && {
-            log "call $name is up (held)"
-            return 0
-        }
-        pid_alive "$pid" || break # its SIPp failed (trace printed)
-        sleep 0.05
-    done
-    [ -e "$flag" ] || calls_sipp_dump "$name"
+    if read -r -t 10 -u "$fd" _; then
+        exec {fd}<&-
+        log "call $name is up (held)"
+        return 0
+    fi
+    exec {fd}<&-
+    calls_sipp_dump "$name"
     fail "held call $name not up (answered and ACKed) within 10 s"
 }
 
@@ -299,15 +290,14 @@ print(sum(1 for r in rows if ok(r)))
 ' "$@"
 }
 
-# Bounded poll (5 s) until exactly WANT CDRs of DOMAIN match the filters.
-calls_wait_cdr() { # WANT DOMAIN KEY=VALUE...
-    local want=$1 d=$2 i got=
+# Exactly WANT CDRs of DOMAIN match the filters. No waiting: the daemon
+# records a call's end before its last answer leaves, and `cdr list`
+# writes the queued records before it reads.
+calls_expect_cdr() { # WANT DOMAIN KEY=VALUE...
+    local want=$1 d=$2 got
     shift 2
-    for ((i = 0; i < 50; i++)); do
-        got=$(calls_cdr_count "$d" "$@")
-        [ "$got" = "$want" ] && return 0
-        sleep 0.1
-    done
+    got=$(calls_cdr_count "$d" "$@")
+    [ "$got" = "$want" ] && return 0
     echo "--- cdr list $d --json ---" >&2
     sw cdr list "$d" --limit 1000 --json >&2 || true
     fail "expected $want CDRs of $d with $*, found $got"
@@ -323,16 +313,14 @@ with open(path, encoding="utf-8", errors="replace") as f:
 EOF
 }
 
-# Bounded poll (5 s) until exactly WANT daemon log lines hold every
-# substring (e.g. "event=call_refused" "rule=country_not_allowed").
-calls_wait_log() { # WANT SUBSTRING...
-    local want=$1 i got=
+# Exactly WANT daemon log lines hold every substring (e.g.
+# "event=call_refused" "rule=country_not_allowed"). No waiting: events of
+# a call are written before its answer leaves.
+calls_expect_log() { # WANT SUBSTRING...
+    local want=$1 got
     shift
-    for ((i = 0; i < 50; i++)); do
-        got=$(calls_log_count "$@")
-        [ "$got" = "$want" ] && return 0
-        sleep 0.1
-    done
+    got=$(calls_log_count "$@")
+    [ "$got" = "$want" ] && return 0
     echo "--- daemon log lines with 'event=' ---" >&2
     grep 'event=' "$SW_DAEMON_LOG" | tail -n 30 >&2 || true
     fail "expected $want daemon log lines with: $*; found $got"
@@ -348,7 +336,7 @@ calls_assert_refusal() { # DOMAIN EXT RULE
     local k="$2@$1/$3"
     SW_CALLS_N_CDR[$k]=$((${SW_CALLS_N_CDR[$k]:-0} + 1))
     SW_CALLS_N_EV[$3]=$((${SW_CALLS_N_EV[$3]:-0} + 1))
-    calls_wait_cdr "${SW_CALLS_N_CDR[$k]}" "$1" caller="$2" result=refused \
+    calls_expect_cdr "${SW_CALLS_N_CDR[$k]}" "$1" caller="$2" result=refused \
         reason="$3"
-    calls_wait_log "${SW_CALLS_N_EV[$3]}" "event=call_refused" "rule=$3"
+    calls_expect_log "${SW_CALLS_N_EV[$3]}" "event=call_refused" "rule=$3"
 }

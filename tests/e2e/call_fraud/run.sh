@@ -62,13 +62,13 @@ log "fraud: 2nd international call answered with a warning"
 calls_provider t1-intl-2 "$T1_IP" "$TP" "$INTL"
 calls_answered intl-2 100 "$D" "$INTL"
 calls_wait_bg
-calls_wait_log 1 event=fraud_warning
+calls_expect_log 1 event=fraud_warning
 assert_eq "$(calls_log_count event=fraud_suspend)" 0 "fraud_suspend after 2 calls"
 
 log "fraud: 3rd international call reaches critical: refused, suspended"
 calls_refused intl-3 100 "$D" "$INTL" 403 suspended
 calls_assert_refusal "$D" 100 suspended
-calls_wait_log 1 event=fraud_suspend
+calls_expect_log 1 event=fraud_suspend
 assert_eq "$(suspensions)" 1 "active suspensions of 100 in suspend list"
 
 log "suspended: external calls refused, internal calls still work"
@@ -84,9 +84,9 @@ assert_eq "$(suspensions)" 0 "active suspensions after the lift"
 calls_provider t1-national "$T1_IP" "$TP" "$NATIONAL"
 calls_answered national-lifted 100 "$D" "$NATIONAL"
 calls_wait_bg
-calls_wait_cdr 2 "$D" caller=100 dialed="$INTL" result=answered trunk=t1 \
+calls_expect_cdr 2 "$D" caller=100 dialed="$INTL" result=answered trunk=t1 \
     class=international country_code=33
-calls_wait_cdr 1 "$D" caller=100 dialed="$NATIONAL" result=answered \
+calls_expect_cdr 1 "$D" caller=100 dialed="$NATIONAL" result=answered \
     trunk=t1 class=national
 
 stop_daemon

@@ -58,7 +58,7 @@ if [ "$n503" != 1 ]; then
     fail "burst of 6 calls: expected exactly one 503, got $n503"
 fi
 calls_wait_bg
-calls_wait_cdr 5 "$D" caller=100 result=answered trunk=t1
+calls_expect_cdr 5 "$D" caller=100 result=answered trunk=t1
 calls_assert_refusal "$D" 100 call_rate
 
 log "concurrency: 101 may have 1 call"
@@ -72,7 +72,7 @@ calls_wait_bg
 calls_provider t1-conc-after "$T1_IP" "$TP" 02079460003
 calls_answered conc-after 101 "$D" 02079460003
 calls_wait_bg
-calls_wait_cdr 2 "$D" caller=101 result=answered trunk=t1
+calls_expect_cdr 2 "$D" caller=101 result=answered trunk=t1
 
 log "trunk limits: tenant limit 1 of 2 on shared"
 calls_provider shared-2 "$SH_IP" "$TP" 01632960123 2
@@ -85,11 +85,11 @@ calls_assert_refusal "$D2" 101 trunk_limit
 calls_release a1
 calls_release b1
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=104 result=answered trunk=shared
-calls_wait_cdr 1 "$D2" caller=100 result=answered trunk=shared
+calls_expect_cdr 1 "$D" caller=104 result=answered trunk=shared
+calls_expect_cdr 1 "$D2" caller=100 result=answered trunk=shared
 calls_provider shared-after "$SH_IP" "$TP" 01632960123
 calls_answered a2-after 105 "$D" 01632960123
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=105 result=answered trunk=shared
+calls_expect_cdr 1 "$D" caller=105 result=answered trunk=shared
 
 stop_daemon

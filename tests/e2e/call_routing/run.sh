@@ -67,14 +67,14 @@ calls_assert_refusal "$D" 100 role_internal_only
 calls_provider t2-emergency "$T2_IP" "$TP" 112
 calls_answered std-emergency 100 "$D" 112
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=100 dialed=112 result=answered trunk=t2 \
+calls_expect_cdr 1 "$D" caller=100 dialed=112 result=answered trunk=t2 \
     class=emergency
 
 log "international user: allowed country (strip/prepend), refusals"
 calls_provider t1-fr "$T1_IP" "$TP" +33123456789
 calls_answered intl-fr 101 "$D" 0033123456789
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=101 dialed=0033123456789 result=answered \
+calls_expect_cdr 1 "$D" caller=101 dialed=0033123456789 result=answered \
     trunk=t1 class=international country_code=33
 calls_refused intl-premium 101 "$D" 0033899123456 403 disallowed_prefix
 calls_assert_refusal "$D" 101 disallowed_prefix
@@ -86,7 +86,7 @@ calls_provider_fail t1-503 "$T1_IP" "$TP" 01632960123 503
 calls_provider t2-failover "$T2_IP" "$TP" 01632960123
 calls_answered failover 102 "$D" 01632960123
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=102 dialed=01632960123 result=answered \
+calls_expect_cdr 1 "$D" caller=102 dialed=01632960123 result=answered \
     trunk=t2 class=national country_code=44
 
 log "an invalid number and a number no rule matches"
@@ -102,7 +102,7 @@ done
 calls_provider t1-open "$T1_IP" "$TP" 02079460000
 calls_answered hours-open 103 "$D" 02079460000
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=103 dialed=02079460000 result=answered trunk=t1
+calls_expect_cdr 1 "$D" caller=103 dialed=02079460000 result=answered trunk=t1
 for off in -1 0 1; do
     day=$(date -u -d "$off day" +%F)
     assert_ok "holiday $day" sw holiday add "$D" "$day"
@@ -110,7 +110,7 @@ done
 calls_provider t2-closed "$T2_IP" "$TP" 02079460000
 calls_answered hours-closed 103 "$D" 02079460000
 calls_wait_bg
-calls_wait_cdr 1 "$D" caller=103 dialed=02079460000 result=answered trunk=t2
+calls_expect_cdr 1 "$D" caller=103 dialed=02079460000 result=answered trunk=t2
 assert_ok "outbound rm london" sw outbound rm "$D" london
 calls_refused hours-only 103 "$D" 02079460000 403 outside_office_hours
 calls_assert_refusal "$D" 103 outside_office_hours

@@ -83,8 +83,8 @@ log "accept_register: another address is still challenged"
 inbound_status gw-other "$OTHER_IP" "$DID_GW" 407
 
 # The two answered inbound calls have their CDRs, each naming its trunk.
-calls_wait_cdr 1 "$D" dialed="$DID_PROV" callee=200 result=answered trunk=prov
-calls_wait_cdr 1 "$D" dialed="$DID_GW" callee=200 result=answered trunk=gw
+calls_expect_cdr 1 "$D" dialed="$DID_PROV" callee=200 result=answered trunk=prov
+calls_expect_cdr 1 "$D" dialed="$DID_GW" callee=200 result=answered trunk=gw
 
 log "register trunk: registers, then re-registers before expiry"
 REG_USER=trunkuser
