@@ -984,27 +984,14 @@ static int hours_cb(void *ud, const struct store_hours *h)
     return 0;
 }
 
+static int fill_hours(struct store *st, int64_t tenant_id, json_t *arr)
+{
+    return store_hours_list(st, tenant_id, hours_cb, arr);
+}
+
 int ops_hours_list(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
-    struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    json_t *arr = json_array();
-    if (!arr) {
-        return ops_fail(resp, -ENOMEM, NULL, NULL, "out of memory");
-    }
-    rc = store_hours_list(ctx->st, t.id, hours_cb, arr);
-    if (rc < 0) {
-        json_decref(arr);
-        return ops_fail_walk(ctx, resp, rc);
-    }
-    return ops_ok_with(resp, "hours", arr);
+    return ops_tenant_list(ctx, req, resp, fill_hours, "hours");
 }
 
 int ops_hours_rm(struct ops_ctx *ctx, const json_t *req, json_t **resp)
