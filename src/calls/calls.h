@@ -99,8 +99,8 @@ int64_t calls_engine_trunk_of(struct calls_engine *e,
 
 /*
  * Credentials of an accept-register trunk for a REGISTER to 'user' @
- * 'realm': 0 with the trunk id and its HA1 values (hex, NUL-terminated),
- * or -ENOENT. Any thread.
+ * 'realm': 0 with the trunk id and its HA1 values (hex, NUL-terminated;
+ * both NULL: only the answer, nothing copied), or -ENOENT. Any thread.
  */
 int calls_engine_gateway_creds(struct calls_engine *e, struct sv realm,
                                struct sv user, int64_t *trunk_id,

@@ -233,8 +233,10 @@ int calls_engine_gateway_creds(struct calls_engine *e, struct sv realm,
             continue;
         }
         *trunk_id = t->id;
-        memcpy(ha1_md5, t->ha1_md5, CALLS_HA1_HEX);
-        memcpy(ha1_sha256, t->ha1_sha256, CALLS_HA1_HEX);
+        if (ha1_md5 && ha1_sha256) {
+            memcpy(ha1_md5, t->ha1_md5, CALLS_HA1_HEX);
+            memcpy(ha1_sha256, t->ha1_sha256, CALLS_HA1_HEX);
+        }
         rc = 0;
         break;
     }

@@ -53,7 +53,8 @@ static int make_set(struct sw_worker *w)
     memset(&cfg, 0, sizeof(cfg));
     snprintf(cfg.contact_ip, sizeof(cfg.contact_ip), "%s", pc->self_ip);
     cfg.contact_port = net_addr_port(&pc->self);
-    snprintf(cfg.sent_by, sizeof(cfg.sent_by), "%s", pc->sent_by);
+    snprintf(cfg.sent_by, sizeof(cfg.sent_by), "%s",
+             pc->side[NET_PROTO_UDP].sent_by);
     cfg.worker_index = w->lw->index;
     cfg.conn_id = w->proxy.conn_id;
     cfg.backoff_min_ms = w->core->cfg->trunk_backoff_min_ms;

@@ -351,15 +351,11 @@ static int gw_creds(void *ud, struct sv domain, struct sv user,
 static bool is_gateway(struct sw_worker *w, const struct sip_msg *msg)
 {
     int64_t id;
-    char md5[65], sha[65];
     struct calls_engine *e = w->core->calls.engine;
-    bool yes = e
-               && calls_engine_gateway_creds(e, msg->to.uri.host,
-                                             msg->to.uri.user, &id, md5, sha)
-                      == 0;
-    explicit_bzero(md5, sizeof(md5));
-    explicit_bzero(sha, sizeof(sha));
-    return yes;
+    return e
+           && calls_engine_gateway_creds(e, msg->to.uri.host, msg->to.uri.user,
+                                         &id, NULL, NULL)
+                  == 0;
 }
 
 static void on_register(struct req_ctx *rc, const struct sip_msg *msg)

@@ -199,12 +199,13 @@ static void proxy_setup(struct serve *s, struct sw_worker *w,
             own_address(&a);
         }
         if (proxy_core_set_address(pc, &a) == 0) {
-            log_info(&lc, "calls: proxy address %s", pc->sent_by);
+            log_info(&lc, "calls: proxy address %s",
+                     pc->side[NET_PROTO_UDP].sent_by);
             stream_sides(s);
         }
     }
     struct net_udp *udp = net_ctx_udp(s->core.net, lw->index, id);
-    if (pc->sent_by[0] == '\0' || udp == NULL) {
+    if (!pc->side[NET_PROTO_UDP].on || udp == NULL) {
         return;
     }
     int rc = proxy_worker_init(&w->proxy, pc, &w->txn, lw->index,

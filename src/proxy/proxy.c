@@ -257,9 +257,6 @@ int proxy_core_set_address(struct proxy_core *pc, const struct net_addr *a)
     }
     pc->self = *a;
     net_addr_ip_fmt(a, pc->self_ip, sizeof(pc->self_ip));
-    net_addr_fmt(a, pc->sent_by, sizeof(pc->sent_by));
-    snprintf(pc->record_route, sizeof(pc->record_route), "sip:%s;lr",
-             pc->sent_by);
     struct proxy_side *sd = &pc->side[NET_PROTO_UDP];
     sd->on = true;
     sd->port = net_addr_port(a);

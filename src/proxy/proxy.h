@@ -162,12 +162,11 @@ struct proxy_core {
     struct proxy_cfg cfg;
     struct proxy_policy policy;
     struct proxy_dlg_table dialogs;
-    struct reg_loc *loc;   /* borrowed */
-    struct net_addr self;  /* our SIP address (UDP) */
-    char self_ip[64];      /* its IP as text, IPv6 without brackets */
-    char sent_by[80];      /* "ip:port" ([ip]:port for IPv6) */
-    char record_route[96]; /* "sip:ip:port;lr" */
-    struct proxy_side side[PROXY_SIDES]; /* by enum net_proto */
+    struct reg_loc *loc;  /* borrowed */
+    struct net_addr self; /* our SIP address (UDP) */
+    char self_ip[64];     /* its IP as text, IPv6 without brackets */
+    struct proxy_side side[PROXY_SIDES]; /* by enum net_proto; the UDP
+                                            side is set with the address */
     proxy_stream_fn *stream_dest;        /* NULL: UDP contacts only */
     void *stream_ud;
     struct proxy_stats stats;
