@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Compiler flags: the warning set of STYLE.md §9, sanitizers, hardening.
-add_compile_definitions(_GNU_SOURCE SW_VERSION="${PROJECT_VERSION}")
+add_compile_definitions(_GNU_SOURCE SW_VERSION="${PROJECT_VERSION}"
+                        SW_PORTAL_DIR="${PROJECT_SOURCE_DIR}/portal")
 add_compile_options(
   -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wstrict-prototypes
   -Wmissing-prototypes -Wold-style-definition -Wcast-qual -Wpointer-arith

@@ -12,6 +12,10 @@ packages=(
   libinih-dev libcmocka-dev libnftables-dev libmaxminddb-dev
   # HTTPS portal/API; the evlib-uv plugin is lws's libuv event loop support
   libwebsockets-dev libwebsockets-evlib-uv
+  # QR codes of TOTP enrolment (served as SVG)
+  libqrencode-dev
+  # the portal's browser tests: headless Chromium driven by playwright-core
+  chromium fonts-dejavu-core
   # runtime tools and test peers
   openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
   python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin
@@ -28,6 +32,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "deps.sh: run as root (it installs Debian packages)" >&2
   exit 1
 fi
+# Node.js and npm run the browser tests (playwright-core from the npm
+# registry, pinned by tests/portal/package-lock.json). A machine that
+# already has a node and npm of its own keeps them.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

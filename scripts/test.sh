@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
+# playwright-core for the portal's browser tests, exactly as locked.
+(cd tests/portal && npm ci --no-audit --no-fund --loglevel=error)
 jobs=$(nproc)
 
 cmake --preset dev >/dev/null

@@ -19,5 +19,5 @@ int64_t clock_wall_s(const struct sw_clock *c)
     if (c && c->is_fake) {
         return c->fake_wall_s;
     }
-    return (int64_t)time(NULL);
+    return (int64_t)time(NULL) + (c ? c->wall_offset_s : 0);
 }

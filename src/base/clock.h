@@ -13,6 +13,7 @@ struct sw_clock {
     bool is_fake;
     uint64_t fake_mono_ms; /* used when is_fake */
     int64_t fake_wall_s;   /* used when is_fake */
+    int64_t wall_offset_s; /* added to the real wall clock when not fake */
 };
 
 /* Monotonic milliseconds; 'c' NULL means the real clock. */

@@ -55,18 +55,19 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
     memset(a, 0, sizeof(*a));
     a->core = core;
     a->ctl = ctl;
+    a->clock.wall_offset_s = (int64_t)cfg->http_clock_offset_s;
     int rc = store_open(cfg->data_dir, &a->st, err, sizeof(err));
     if (rc != 0) {
         log_err(&lc, "store: %s", err);
         return rc;
     }
     bool created = false;
-    rc = store_admin_ensure_default(a->st, clock_wall_s(NULL), &created);
+    rc = store_admin_ensure_default(a->st, clock_wall_s(&a->clock), &created);
     if (rc != 0) {
         log_err(&lc, "default administrator: %s", strerror(-rc));
         return rc;
     }
-    rc = admin_ctx_init(&a->ctx, a->st, NULL, NULL);
+    rc = admin_ctx_init(&a->ctx, a->st, NULL, &a->clock);
     if (rc != 0) {
         return rc;
     }
@@ -81,6 +82,9 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
     struct http_server_cfg hcfg;
     http_server_cfg_init(&hcfg);
     hcfg.listen = cfg->http_listen;
+    hcfg.plain_listen = cfg->http_plain_listen[0] ? cfg->http_plain_listen
+                                                  : NULL;
+    hcfg.static_dir = cfg->http_portal_dir[0] ? cfg->http_portal_dir : NULL;
     hcfg.cert_path = cert;
     hcfg.key_path = key;
     rc = http_server_new(&a->srv, &hcfg);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "admin/admin.h"
+#include "base/clock.h"
 
 struct api;
 struct http_server;
@@ -23,6 +24,7 @@ struct sw_core;
 struct sw_admin {
     struct store *st;     /* the HTTP thread's store handle */
     struct admin_ctx ctx; /* accounts, sessions, audit */
+    struct sw_clock clock; /* real time, [http] clock_offset_s ahead */
     bool has_ctx;
     struct http_server *srv;
     struct api *api;

@@ -66,6 +66,9 @@ static const struct key_desc keys[] = {
     U32("sip", "max_transactions", max_transactions, 64, 10000000),
     { "sip", "digest_algorithms", KEY_DIGEST, 0, 0, 0, 0 },
     STR("http", "listen", http_listen, KEY_ADDR),
+    STR("http", "plain_listen", http_plain_listen, KEY_ADDR),
+    STR("http", "portal_dir", http_portal_dir, KEY_STR),
+    U32("http", "clock_offset_s", http_clock_offset_s, 0, 315360000),
     /* register trunks: retry after a failure, doubling from min to max */
     { "calls", "trunk_retry_min_s", KEY_MS,
       offsetof(struct sw_config, trunk_backoff_min_ms), 0, 1, 3600 },
@@ -85,6 +88,8 @@ void sw_config_defaults(struct sw_config *cfg)
     snprintf(cfg->sip_tcp, sizeof(cfg->sip_tcp), "*:5063");
     snprintf(cfg->sip_tls, sizeof(cfg->sip_tls), "*:5061");
     snprintf(cfg->http_listen, sizeof(cfg->http_listen), "*:8887");
+    snprintf(cfg->http_portal_dir, sizeof(cfg->http_portal_dir), "%s",
+             SW_PORTAL_DIR);
     cfg->nonce_lifetime_s = 300;
     cfg->udp_rcvbuf_bytes = 4u << 20;
     cfg->tcp_idle_timeout_s = 120;

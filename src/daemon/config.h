@@ -40,7 +40,12 @@ struct sw_config {
     int digest_algs[2];
     unsigned n_digest_algs;
 
-    char http_listen[SW_CONF_ADDR_LEN]; /* [http] listen */
+    char http_listen[SW_CONF_ADDR_LEN];       /* [http] listen, "" = off */
+    char http_plain_listen[SW_CONF_ADDR_LEN]; /* [http] plain_listen */
+    char http_portal_dir[PATH_MAX]; /* [http] portal_dir, "" = no portal */
+    /* [http] clock_offset_s: the admin plane's clock runs this far ahead
+     * of the wall clock (tests of session expiry; 0 in production) */
+    uint32_t http_clock_offset_s;
 
     uint32_t trunk_backoff_min_ms; /* [calls] trunk_retry_min_s, in ms */
     uint32_t trunk_backoff_max_ms; /* [calls] trunk_retry_max_s, in ms */
