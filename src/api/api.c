@@ -8,6 +8,14 @@
 
 #include "api/api_int.h"
 
+/* Every table of handler routes (api_int.h). */
+const struct api_fixed_table api_fixed_tables[] = {
+    { api_fixed_routes, &api_fixed_count },
+    { api_account_routes, &api_account_count },
+};
+const size_t api_fixed_tables_count =
+    sizeof(api_fixed_tables) / sizeof(api_fixed_tables[0]);
+
 struct api_full {
     struct api a;
     struct api_route_ctx ctx[]; /* one per table route */
@@ -49,5 +57,15 @@ int api_routes(struct api *a, struct http_server *srv)
             return rc;
         }
     }
-    return api_auth_routes(a, srv);
+    for (size_t t = 0; t < api_fixed_tables_count; t++) {
+        const struct api_fixed_table *tab = &api_fixed_tables[t];
+        for (size_t i = 0; i < *tab->count; i++) {
+            const struct api_fixed_route *r = &tab->routes[i];
+            int rc = http_server_route(srv, r->method, r->path, r->fn, a);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+    }
+    return 0;
 }

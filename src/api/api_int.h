@@ -85,6 +85,14 @@ extern const size_t api_fixed_count;
 /* Portal accounts (accounts.c). */
 extern const struct api_fixed_route api_account_routes[];
 extern const size_t api_account_count;
-int api_auth_routes(struct api *a, struct http_server *srv);
+
+/* Every table of handler routes, for registration and the OpenAPI
+ * document (api.c). A new file of routes adds its table here. */
+struct api_fixed_table {
+    const struct api_fixed_route *routes;
+    const size_t *count;
+};
+extern const struct api_fixed_table api_fixed_tables[];
+extern const size_t api_fixed_tables_count;
 
 #endif

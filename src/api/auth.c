@@ -663,17 +663,3 @@ const struct api_fixed_route api_fixed_routes[] = {
 };
 const size_t api_fixed_count =
     sizeof(api_fixed_routes) / sizeof(api_fixed_routes[0]);
-
-int api_auth_routes(struct api *a, struct http_server *srv)
-{
-    for (size_t i = 0; i < api_fixed_count + api_account_count; i++) {
-        const struct api_fixed_route *r =
-            i < api_fixed_count ? &api_fixed_routes[i]
-                                : &api_account_routes[i - api_fixed_count];
-        int rc = http_server_route(srv, r->method, r->path, r->fn, a);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}

@@ -83,11 +83,13 @@ json_t *api_openapi(void)
         add_op(paths, r->method, r->path, r->summary, r->op, scopes[r->scope],
                r->query, r->created);
     }
-    for (size_t i = 0; i < api_fixed_count + api_account_count; i++) {
-        const struct api_fixed_route *r =
-            i < api_fixed_count ? &api_fixed_routes[i]
-                                : &api_account_routes[i - api_fixed_count];
-        add_op(paths, r->method, r->path, r->summary, NULL, NULL, NULL, false);
+    for (size_t t = 0; t < api_fixed_tables_count; t++) {
+        const struct api_fixed_table *tab = &api_fixed_tables[t];
+        for (size_t i = 0; i < *tab->count; i++) {
+            const struct api_fixed_route *r = &tab->routes[i];
+            add_op(paths, r->method, r->path, r->summary, NULL, NULL, NULL,
+                   false);
+        }
     }
     return json_pack(
         "{s:s,s:{s:s,s:s},s:o,s:{s:{s:{s:s,s:s,s:s},s:{s:s,s:s}}}}", "openapi",

@@ -82,8 +82,8 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
     struct http_server_cfg hcfg;
     http_server_cfg_init(&hcfg);
     hcfg.listen = cfg->http_listen;
-    hcfg.plain_listen = cfg->http_plain_listen[0] ? cfg->http_plain_listen
-                                                  : NULL;
+    hcfg.plain_listen =
+        cfg->http_plain_listen[0] ? cfg->http_plain_listen : NULL;
     hcfg.static_dir = cfg->http_portal_dir[0] ? cfg->http_portal_dir : NULL;
     hcfg.cert_path = cert;
     hcfg.key_path = key;

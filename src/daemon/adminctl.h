@@ -22,8 +22,8 @@ struct sw_control;
 struct sw_core;
 
 struct sw_admin {
-    struct store *st;     /* the HTTP thread's store handle */
-    struct admin_ctx ctx; /* accounts, sessions, audit */
+    struct store *st;      /* the HTTP thread's store handle */
+    struct admin_ctx ctx;  /* accounts, sessions, audit */
     struct sw_clock clock; /* real time, [http] clock_offset_s ahead */
     bool has_ctx;
     struct http_server *srv;
