@@ -49,7 +49,9 @@ struct calls_cfg {
     size_t cdr_queue_max;   /* CDRs waiting for the writer, 0: 65536 */
     struct reg_loc *gw_loc; /* registrations of accept-register trunks
                                (user_id = trunk id), borrowed, may be NULL */
-    void (*wake)(void *ud); /* something was queued (any thread), or NULL */
+    /* The record queue went from empty to not empty (any thread), or
+     * NULL; the owner drains with calls_engine_drain when it likes. */
+    void (*wake)(void *ud);
     void *wake_ud;
 };
 

@@ -30,10 +30,26 @@ static void wake_main(void *ud)
     uv_async_send(&c->wake);
 }
 
+/*
+ * Records wait this long before the main loop writes them, so that under
+ * load one transaction carries a few hundred of them instead of one each
+ * (a wake comes only when the queue was empty). Listings of CDRs and
+ * suspensions drain first (control.c), so nobody sees the delay.
+ */
+#define CDR_DRAIN_DELAY_MS 200
+
+static void on_drain_timer(uv_timer_t *t)
+{
+    struct sw_calls *c = t->data;
+    calls_engine_drain(c->engine, c->st);
+}
+
 static void on_wake(uv_async_t *a)
 {
     struct sw_calls *c = a->data;
-    calls_engine_drain(c->engine, c->st);
+    if (!uv_is_active((uv_handle_t *)&c->drain_timer)) {
+        uv_timer_start(&c->drain_timer, on_drain_timer, CDR_DRAIN_DELAY_MS, 0);
+    }
 }
 
 /* ---- register trunks on worker 0 --------------------------------------- */
@@ -221,6 +237,8 @@ int sw_calls_open(struct sw_core *core, uv_loop_t *loop, struct store *st,
     }
     uv_async_init(loop, &c->wake, on_wake);
     c->wake.data = c;
+    uv_timer_init(loop, &c->drain_timer);
+    c->drain_timer.data = c;
     c->has_wake = true;
     struct calls_cfg cfg = { .gw_loc = &c->gw_loc,
                              .wake = wake_main,
@@ -306,6 +324,7 @@ void sw_calls_close(struct sw_core *core)
     if (c->has_wake) {
         c->has_wake = false;
         uv_close((uv_handle_t *)&c->wake, NULL);
+        uv_close((uv_handle_t *)&c->drain_timer, NULL);
     }
 }
 

@@ -30,6 +30,7 @@ struct sw_calls {
     struct reg_registrar gw_reg; /* their registrar */
     struct store *st;            /* main thread's handle (borrowed) */
     uv_async_t wake;             /* records queued: drain on the main loop */
+    uv_timer_t drain_timer;      /* ... CDR_DRAIN_DELAY_MS later */
     bool has_wake;
     bool is_init;
     pthread_mutex_t mu;               /* guards the pending trunk list */
