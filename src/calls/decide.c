@@ -21,6 +21,7 @@
 
 #include "base/log.h"
 #include "calls/calls_int.h"
+#include "media/policy.h"
 #include "net/transport.h"
 #include "reg/location.h"
 #include "route/tz.h"
@@ -82,6 +83,10 @@ static const char *reason_phrase(int status)
         return "Not Found";
     case 486:
         return "Busy Here";
+    case 488:
+        return "Not Acceptable Here";
+    case 400:
+        return "Bad Request";
     default:
         return "Service Unavailable";
     }
@@ -602,6 +607,39 @@ static bool start_inbound(struct calls_engine *e, const struct calls_snap *s,
     return true;
 }
 
+/*
+ * The offer against the media policy of the call's tenant (the caller's,
+ * or for an inbound call the callee's): encrypted media required always,
+ * over secure transports only, or not at all; SDES keys never over a
+ * clear transport. Emergency calls are never refused for their media.
+ */
+static bool media_ok(struct calls_engine *e, const struct calls_snap *s,
+                     struct proxy_call_info *ci, struct proxy_refusal *ref,
+                     struct calls_call *c)
+{
+    const struct calls_tenant *t = calls_snap_tenant(s, c->tenant_id);
+    enum calls_media_policy mp = t ? t->media : CALLS_MEDIA_OPTIONAL;
+    ci->media_required = mp == CALLS_MEDIA_ALWAYS
+                         || (mp == CALLS_MEDIA_SECURE && ci->offer_secure);
+    if (c->is_emergency) {
+        ci->media_required = false;
+        return true;
+    }
+    struct media_policy_in in = {
+        .content_type = ci->offer_type,
+        .body = ci->offer_body,
+        .transport_secure = ci->offer_secure,
+        .require_encrypted = ci->media_required,
+    };
+    const char *why = NULL;
+    enum media_verdict v = media_policy_check(&in, &why);
+    if (v == MEDIA_OK) {
+        return true;
+    }
+    return refuse(e, ci, c, ref, media_verdict_status(v), 0,
+                  media_verdict_rule(v), "%s", why);
+}
+
 /* ---- hooks ------------------------------------------------------------- */
 
 static bool on_start(void *ud, struct proxy_call_info *ci, bool is_ext,
@@ -631,6 +669,9 @@ static bool on_start(void *ud, struct proxy_call_info *ci, bool is_ext,
     const struct calls_snap *s = (const struct calls_snap *)hdr;
     bool ok = ci->trunk_id > 0 ? start_inbound(e, s, ci, rt, ref, c)
                                : start_outbound(e, s, ci, is_ext, rt, ref, c);
+    if (ok) {
+        ok = media_ok(e, s, ci, ref, c);
+    }
     sec_snap_release(hdr);
     return ok;
 }

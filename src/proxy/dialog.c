@@ -188,6 +188,11 @@ int proxy_dlg_add(struct proxy_dlg_table *t, const struct proxy_call_info *in,
     d->info.domain = copy_in(&pos, in->domain);
     d->info.caller = copy_in(&pos, in->caller);
     d->info.callee = copy_in(&pos, in->callee);
+    /* Views of the INVITE that the dialog does not keep. */
+    d->info.src_ip = SV_NULL;
+    d->info.offer_type = SV_NULL;
+    d->info.offer_body = SV_NULL;
+    d->info.policy_arg = NULL;
 
     pthread_mutex_lock(&s->mu);
     int rc = 0;
@@ -215,7 +220,8 @@ int proxy_dlg_add(struct proxy_dlg_table *t, const struct proxy_call_info *in,
 
 bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
                             struct sv from_tag, struct sv to_tag,
-                            uint64_t now_ms, struct sip_txn_dest *toward)
+                            uint64_t now_ms, struct sip_txn_dest *toward,
+                            bool *media_required)
 {
     uint64_t h = key_hash(t, call_id);
     struct proxy_dlg_shard *s = shard_of(t, h);
@@ -231,6 +237,9 @@ bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
             *toward = sv_eq(from_tag, d->info.caller_tag) ? d->info.callee_dest
                                                           : d->info.caller_dest;
         }
+        if (media_required) {
+            *media_required = d->info.media_required;
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return d != NULL;
@@ -239,7 +248,7 @@ bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
 bool proxy_dlg_touch(struct proxy_dlg_table *t, struct sv call_id,
                      struct sv tag_a, struct sv tag_b, uint64_t now_ms)
 {
-    return proxy_dlg_touch_toward(t, call_id, tag_a, tag_b, now_ms, NULL);
+    return proxy_dlg_touch_toward(t, call_id, tag_a, tag_b, now_ms, NULL, NULL);
 }
 
 int proxy_dlg_remove(struct proxy_dlg_table *t, struct sv call_id,

@@ -49,6 +49,14 @@ struct proxy_call_info {
     int64_t start_ms;                /* wall clock, unix ms: INVITE received */
     int64_t answer_ms;               /* wall clock, unix ms: 2xx received */
     bool is_extra; /* a further 2xx of a forked call: no hooks */
+    /* The offer of the INVITE, during on_call_start only (SV_NULL when
+     * the INVITE has no body: a late offer). */
+    struct sv offer_type; /* its Content-Type */
+    struct sv offer_body;
+    bool offer_secure; /* the INVITE came over TLS (or WSS) */
+    /* Set by on_call_start, kept with the dialog: every offer of the call
+     * (re-INVITE, UPDATE) must be encrypted media (src/media/policy.h). */
+    bool media_required;
 };
 
 struct proxy_dlg;
@@ -92,11 +100,13 @@ bool proxy_dlg_touch(struct proxy_dlg_table *t, struct sv call_id,
  * As proxy_dlg_touch() for a request with From tag 'from_tag' and To tag
  * 'to_tag'; *toward (if not NULL) gets the flow of the other party: the
  * callee's when the request comes from the caller (its From tag is the
- * caller's), else the caller's.
+ * caller's), else the caller's; *media_required (if not NULL) the call's
+ * media requirement.
  */
 bool proxy_dlg_touch_toward(struct proxy_dlg_table *t, struct sv call_id,
                             struct sv from_tag, struct sv to_tag,
-                            uint64_t now_ms, struct sip_txn_dest *toward);
+                            uint64_t now_ms, struct sip_txn_dest *toward,
+                            bool *media_required);
 
 /*
  * Called with each dialog that leaves the table; 'info' views are valid

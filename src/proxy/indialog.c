@@ -8,9 +8,11 @@
  * Via.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/check.h"
+#include "media/policy.h"
 #include "net/transport.h"
 #include "proxy/fwd.h"
 #include "proxy/proxy_int.h"
@@ -55,6 +57,38 @@ static int next_dest(struct proxy_worker *pw, const struct sip_msg *msg,
 
 static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS" };
 
+/*
+ * A new offer inside the dialog (re-INVITE, UPDATE) meets the media
+ * policy, or is answered here with 488/400 and a Warning naming the rule.
+ */
+static bool offer_ok(struct proxy_worker *pw, struct sip_txn *stx,
+                     const struct sip_msg *msg, const struct proxy_src *src,
+                     bool media_required)
+{
+    if ((msg->method != SIP_METHOD_INVITE && msg->method != SIP_METHOD_UPDATE)
+        || msg->body.len == 0) {
+        return true;
+    }
+    const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+    struct media_policy_in in = {
+        .content_type = ct ? ct->value : SV_NULL,
+        .body = msg->body,
+        .transport_secure = src->dest.transport == NET_PROTO_TLS,
+        .require_encrypted = media_required,
+    };
+    const char *why = NULL;
+    enum media_verdict v = media_policy_check(&in, &why);
+    if (v == MEDIA_OK) {
+        return true;
+    }
+    char hdr[192];
+    snprintf(hdr, sizeof(hdr), "Warning: 399 sipwarden \"%s (%s)\"\r\n", why,
+             media_verdict_rule(v));
+    proxy_stat(&pw->core->stats.media_refused);
+    proxy_refuse_now(pw, stx, msg, src, media_verdict_status(v), NULL, hdr);
+    return false;
+}
+
 void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
                      struct sip_txn *stx, const struct proxy_src *src,
                      uint64_t now_ms)
@@ -67,8 +101,10 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
     SW_ASSERT(is_ack == (stx == NULL));
     /* Only dialogs we made are routed: no open relay for strangers. */
     memset(&toward, 0, sizeof(toward));
+    bool media_required = false;
     if (!proxy_dlg_touch_toward(&pc->dialogs, msg->call_id, msg->from.tag,
-                                msg->to.tag, now_ms, &toward)) {
+                                msg->to.tag, now_ms, &toward,
+                                &media_required)) {
         proxy_stat(&pc->stats.no_dialog);
         if (stx) {
             proxy_refuse_now(pw, stx, msg, src, 481, NULL, NULL);
@@ -79,6 +115,9 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
         if (stx) {
             proxy_refuse_now(pw, stx, msg, src, 483, NULL, NULL);
         }
+        return;
+    }
+    if (stx && !offer_ok(pw, stx, msg, src, media_required)) {
         return;
     }
     unsigned drop;

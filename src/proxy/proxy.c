@@ -1110,6 +1110,12 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
     ci.policy_arg = caller->policy_arg;
     ci.caller_dest = src->dest;
     ci.start_ms = proxy_wall_ms();
+    if (msg->body.len > 0) {
+        const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+        ci.offer_type = ct ? ct->value : SV_NULL;
+        ci.offer_body = msg->body;
+    }
+    ci.offer_secure = src->dest.transport == NET_PROTO_TLS;
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);

@@ -128,14 +128,15 @@ struct proxy_policy {
 void proxy_policy_default(struct proxy_policy *p);
 
 struct proxy_stats {
-    _Atomic uint64_t calls;       /* INVITEs that reached on_call_start */
-    _Atomic uint64_t answered;    /* calls with a 2xx */
-    _Atomic uint64_t failed;      /* calls ended without 2xx */
-    _Atomic uint64_t forks;       /* client INVITE transactions started */
-    _Atomic uint64_t in_dialog;   /* in-dialog requests forwarded */
-    _Atomic uint64_t stateless;   /* ACKs and 2xx forwarded statelessly */
-    _Atomic uint64_t no_dialog;   /* in-dialog requests of unknown dialogs */
-    _Atomic uint64_t dlg_expired; /* dialogs ended by the idle timeout */
+    _Atomic uint64_t calls;         /* INVITEs that reached on_call_start */
+    _Atomic uint64_t answered;      /* calls with a 2xx */
+    _Atomic uint64_t failed;        /* calls ended without 2xx */
+    _Atomic uint64_t forks;         /* client INVITE transactions started */
+    _Atomic uint64_t in_dialog;     /* in-dialog requests forwarded */
+    _Atomic uint64_t stateless;     /* ACKs and 2xx forwarded statelessly */
+    _Atomic uint64_t no_dialog;     /* in-dialog requests of unknown dialogs */
+    _Atomic uint64_t dlg_expired;   /* dialogs ended by the idle timeout */
+    _Atomic uint64_t media_refused; /* in-dialog offers refused (media) */
 };
 
 /* What we show on one transport (index: enum net_proto). */
