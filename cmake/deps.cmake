@@ -14,3 +14,5 @@ pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb>=1.5)
 # HTTPS portal and REST API; Debian's build loads its libuv support as the
 # evlib plugin from libwebsockets-evlib-uv.
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets>=4.1)
+# QR codes of the TOTP enrolment URI (src/admin/qr.c).
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode>=4.0)

@@ -155,7 +155,14 @@ async function render() {
 api.setUnauthorizedHandler(() => {
   if (state.me) signedOut('Your session has ended. Please sign in again.');
 });
-api.setSecondFactorHandler(async () => {
+api.setSecondFactorHandler// A support link lands on "/#csrf=TOKEN": keep the session's CSRF token
+// and take it out of the address bar before anything else runs.
+if (location.hash.startsWith('#csrf=')) {
+  api.setCsrf(decodeURIComponent(location.hash.slice(6)));
+  history.replaceState(null, '', location.pathname);
+}
+
+(async () => {
   await loadMe();
   buildNav();
   go('2fa');
@@ -171,6 +178,13 @@ signout.addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', render);
+
+// A support link lands on "/#csrf=TOKEN": keep the session's CSRF token
+// and take it out of the address bar before anything else runs.
+if (location.hash.startsWith('#csrf=')) {
+  api.setCsrf(decodeURIComponent(location.hash.slice(6)));
+  history.replaceState(null, '', location.pathname);
+}
 
 (async () => {
   await loadMe();

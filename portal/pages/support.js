@@ -71,13 +71,15 @@ export async function render(main, ctx) {
     submit: 'Make link',
     fields: [
       { name: 'domain', label: 'Tenant', type: 'select', options: tenants.map((t) => t.domain) },
-      // The server opens support sessions as tenant administrator only.
-      { name: 'role', label: 'Role', type: 'select', options: [['tenant_admin', 'tenant administrator']] },
+      { name: 'role', label: 'Role', type: 'select', options: [['tenant_admin', 'tenant administrator'], ['user', 'user']] },
+      { name: 'ext', label: 'Extension (role user)', hint: 'The user whose view the link opens; only for role user.' },
       { name: 'hours', label: 'Valid for (hours)', type: 'number', min: 1, max: 72, value: 4, required: true, hint: '1 to 72 hours' },
       { name: 'note', label: 'Note', hint: 'Why the link was made (in the audit log).' },
     ],
     async onSubmit(v) {
-      const r = await ctx.api.post('/support-links', v);
+      const body = { ...v };
+      if (body.role !== 'user') delete body.ext;
+      const r = await ctx.api.post('/support-links', body);
       const url = new URL(r.url, location.origin).href;
       replace(made, h('p', {}, `Support link ${r.id} for ${v.domain}, valid until ${fmtTime(r.expires_at)}. It is shown only now:`),
         h('code', { class: 'secret wrap', dataset: { secret: 'support-link' } }, url));

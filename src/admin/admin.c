@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The admin plane's settings (defaults and ranges) and context life.
+ * The admin plane's settings (defaults and ranges; the ranges of the
+ * run-time settings live in settings.c) and context life.
  */
 #include "admin/admin.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin/settings.h"
 #include "admin/throttle.h"
 #include "base/clock.h"
 
@@ -35,43 +37,40 @@ static bool in(uint64_t v, uint64_t lo, uint64_t hi)
     return v >= lo && v <= hi;
 }
 
+/* The fields that are not run-time settings. */
+static const char *fixed_error(const struct admin_config *cfg)
+{
+    size_t issuer_len = strnlen(cfg->totp_issuer, sizeof(cfg->totp_issuer));
+    if (!in(cfg->throttle_cap, 16, 1u << 20)) {
+        return "throttle_cap must be 16..1048576";
+    }
+    if (issuer_len == 0 || issuer_len == sizeof(cfg->totp_issuer)
+        || strchr(cfg->totp_issuer, ':')) {
+        return "totp_issuer must be 1..31 characters without ':'";
+    }
+    if (!in(cfg->pw_opslimit, crypto_pwhash_OPSLIMIT_MIN,
+            crypto_pwhash_OPSLIMIT_SENSITIVE)
+        || !in(cfg->pw_memlimit, crypto_pwhash_MEMLIMIT_MIN,
+               crypto_pwhash_MEMLIMIT_SENSITIVE)) {
+        return "pw_opslimit / pw_memlimit out of libsodium's range";
+    }
+    if (cfg->n_allowed_nets > ADMIN_ALLOWED_NETS_MAX) {
+        return "at most 64 allowed networks";
+    }
+    for (uint32_t i = 0; i < cfg->n_allowed_nets; i++) {
+        if (!sec_net_is_valid(&cfg->allowed_nets[i])) {
+            return "allowed_nets holds an invalid network";
+        }
+    }
+    return NULL;
+}
+
 int admin_config_check(const struct admin_config *cfg, const char **why)
 {
-    const char *msg = NULL;
-    size_t issuer_len = strnlen(cfg->totp_issuer, sizeof(cfg->totp_issuer));
-    if (!in(cfg->session_idle_s, 60, 86400)) {
-        msg = "session_idle_s must be 60..86400";
-    } else if (!in(cfg->session_absolute_s, 300, 604800)) {
-        msg = "session_absolute_s must be 300..604800";
-    } else if (!in(cfg->api_token_max_s, 3600, 31536000)) {
-        msg = "api_token_max_s must be 3600..31536000";
-    } else if (!in(cfg->login_max_failures, 1, 1000)) {
-        msg = "login_max_failures must be 1..1000";
-    } else if (!in(cfg->login_period_s, 10, 86400)) {
-        msg = "login_period_s must be 10..86400";
-    } else if (!in(cfg->login_block_s, 10, 604800)) {
-        msg = "login_block_s must be 10..604800";
-    } else if (!in(cfg->throttle_cap, 16, 1u << 20)) {
-        msg = "throttle_cap must be 16..1048576";
-    } else if (cfg->pw_history > STORE_ADMIN_HISTORY_MAX) {
-        msg = "pw_history must be 0..24";
-    } else if (issuer_len == 0 || issuer_len == sizeof(cfg->totp_issuer)
-               || strchr(cfg->totp_issuer, ':')) {
-        msg = "totp_issuer must be 1..31 characters without ':'";
-    } else if (!in(cfg->pw_opslimit, crypto_pwhash_OPSLIMIT_MIN,
-                   crypto_pwhash_OPSLIMIT_SENSITIVE)
-               || !in(cfg->pw_memlimit, crypto_pwhash_MEMLIMIT_MIN,
-                      crypto_pwhash_MEMLIMIT_SENSITIVE)) {
-        msg = "pw_opslimit / pw_memlimit out of libsodium's range";
-    } else if (cfg->n_allowed_nets > ADMIN_ALLOWED_NETS_MAX) {
-        msg = "at most 64 allowed networks";
-    } else {
-        for (uint32_t i = 0; i < cfg->n_allowed_nets; i++) {
-            if (!sec_net_is_valid(&cfg->allowed_nets[i])) {
-                msg = "allowed_nets holds an invalid network";
-                break;
-            }
-        }
+    /* The ranges of the run-time settings are settings.c's table. */
+    const char *msg = admin_settings_range_error(cfg);
+    if (msg == NULL) {
+        msg = fixed_error(cfg);
     }
     if (why) {
         *why = msg;

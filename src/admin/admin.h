@@ -34,8 +34,8 @@ struct admin_config {
     uint32_t login_block_s;      /* then blocked this long, 10..604800 */
     uint32_t throttle_cap;       /* addresses remembered, 16..1048576 */
     uint32_t pw_history;         /* old passwords refused, 0..24 */
-    uint32_t audit_max_days;     /* audit retention by age, 0 = none */
-    uint32_t audit_max_rows;     /* audit retention by rows, 0 = none */
+    uint32_t audit_max_days;     /* audit retention by age, 0..3650, 0 = none */
+    uint32_t audit_max_rows;     /* by rows, 0..10000000, 0 = none */
     char totp_issuer[32];        /* shown by authenticator apps */
     uint64_t pw_opslimit;        /* Argon2id passes (crypto_pwhash) */
     size_t pw_memlimit;          /* Argon2id memory, bytes */
@@ -43,13 +43,16 @@ struct admin_config {
      * Applies to system and tenant administrators, not portal users. */
     struct sec_net allowed_nets[ADMIN_ALLOWED_NETS_MAX];
     uint32_t n_allowed_nets;
+    /* System administrators must have TOTP: until they enrol, their
+     * sessions may only enrol (enforced by the API). */
+    bool require_2fa;
 };
 
 /*
  * Defaults: idle 15 min, absolute 12 h, API tokens up to 90 days, 5
  * failures in 5 min block for 15 min, 4096 addresses, history 5, audit 365
  * days / 100000 rows, issuer "sipwarden", Argon2id interactive limits, no
- * network restriction.
+ * network restriction, 2FA not required.
  */
 void admin_config_defaults(struct admin_config *cfg);
 
@@ -69,6 +72,8 @@ struct admin_ctx {
     struct admin_config cfg;      /* copy; change with admin_ctx_set_config */
     struct admin_throttle *thr;   /* web login protection, owned */
     char dummy_hash[ADMIN_PW_HASH_CAP]; /* verified for unknown users */
+    uint64_t settings_read_ms; /* last admin_settings_refresh read, mono */
+    bool settings_read;        /* ... has happened */
 };
 
 /*

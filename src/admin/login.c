@@ -2,7 +2,8 @@
 /*
  * The sign-in decision and the web login protection around it. Failures
  * are counted per address, IPv6 per /64 (one host owns a /64 and would
- * otherwise rotate through it).
+ * otherwise rotate through it). A portal password older than its
+ * tenant's expiry is treated as a forced change.
  */
 #include "admin/login.h"
 
@@ -252,7 +253,15 @@ int admin_login(struct admin_ctx *ctx, const struct admin_login_req *req,
             store_admin_recovery_left(ctx->st, at.acct.id, &res->recovery_left);
         }
     }
-    if (at.acct.must_change) {
+    /* A tenant's portal account whose password outlived the tenant's
+     * expiry must choose a new one, as a must_change account does. */
+    bool expired = false;
+    rc = admin_password_expired(ctx, &at.acct, &expired);
+    if (rc < 0) {
+        sodium_memzero(hash, sizeof(hash));
+        return rc;
+    }
+    if (at.acct.must_change || expired) {
         sodium_memzero(hash, sizeof(hash));
         if (!req->new_password || !req->new_password[0]) {
             return refuse(&at, ADMIN_LOGIN_CHANGE_REQUIRED, false);
@@ -267,9 +276,12 @@ int admin_login(struct admin_ctx *ctx, const struct admin_login_req *req,
     } else if (admin_password_needs_rehash(&ctx->cfg, hash)) {
         /* The configured cost changed: upgrade the stored hash. */
         char fresh[ADMIN_PW_HASH_CAP];
-        if (admin_password_hash(&ctx->cfg, req->password, fresh) == 0) {
+        struct policy_password_rules rules;
+        uint32_t keep = 0;
+        if (admin_password_rules(ctx, at.acct.tenant_id, &rules, &keep) == 0
+            && admin_password_hash(&ctx->cfg, req->password, fresh) == 0) {
             (void)store_admin_set_password(ctx->st, at.acct.id, fresh, false,
-                                           ctx->cfg.pw_history, admin_now(ctx));
+                                           keep, admin_now(ctx));
         }
         sodium_memzero(fresh, sizeof(fresh));
     }

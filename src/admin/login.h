@@ -3,12 +3,13 @@
  * The sign-in decision: web login protection (failures per address within
  * a period block the address for a while), the administrator network
  * restriction, the password, the second factor when enabled, the forced
- * password change of a must_change account (admin/admin first of all),
- * then a session. Stateless between steps: the client sends the username
- * and password again with the code or the new password. Every outcome is
- * audited as "auth.login" with the outcome as result. HTTP, cookies and
- * the shield ban are the caller's: ADMIN_LOGIN_BLOCKED with newly_blocked
- * set is its cue to ban the address.
+ * password change of a must_change account (admin/admin first of all) or
+ * of a tenant account whose password expired, then a session. Stateless
+ * between steps: the client sends the username and password again with
+ * the code or the new password. Every outcome is audited as "auth.login"
+ * with the outcome as result. HTTP, cookies and the shield ban are the
+ * caller's: ADMIN_LOGIN_BLOCKED with newly_blocked set is its cue to ban
+ * the address.
  */
 #ifndef SW_ADMIN_LOGIN_H
 #define SW_ADMIN_LOGIN_H

@@ -80,15 +80,16 @@ static int probe_hash(void *ud, const char *hash)
 struct history_ud {
     struct admin_ctx *ctx;
     int64_t admin_id;
-    int err; /* store error seen by the callback */
+    uint32_t n_old; /* old passwords to look at */
+    int err;        /* store error seen by the callback */
 };
 
 static bool was_used(void *ud, const char *pw)
 {
     struct history_ud *h = ud;
     struct history_probe p = { pw, false };
-    int rc = store_admin_pw_history(h->ctx->st, h->admin_id,
-                                    h->ctx->cfg.pw_history, probe_hash, &p);
+    int rc = store_admin_pw_history(h->ctx->st, h->admin_id, h->n_old,
+                                    probe_hash, &p);
     if (rc < 0) {
         h->err = rc;
         return true; /* refuse rather than risk a reuse */
@@ -96,18 +97,54 @@ static bool was_used(void *ud, const char *pw)
     return p.found;
 }
 
+int admin_password_rules(struct admin_ctx *ctx, int64_t tenant_id,
+                         struct policy_password_rules *rules, uint32_t *history)
+{
+    struct store_tenant t;
+    *rules = policy_rules_admin();
+    if (history) {
+        *history = ctx->cfg.pw_history;
+    }
+    if (tenant_id == 0) {
+        return 0;
+    }
+    int rc = store_tenant_get(ctx->st, tenant_id, &t);
+    if (rc == -ENOENT) {
+        return 0;
+    }
+    if (rc < 0) {
+        return -EIO;
+    }
+    if (t.pol.pw_min_len > rules->min_len) {
+        rules->min_len = t.pol.pw_min_len;
+    }
+    if (t.pol.pw_classes > rules->min_classes) {
+        rules->min_classes = t.pol.pw_classes;
+    }
+    if (history && t.pol.pw_history > *history) {
+        *history = t.pol.pw_history;
+    }
+    return 0;
+}
+
 int admin_password_check(struct admin_ctx *ctx, const struct store_admin *a,
-                         const char *username, const char *pw,
-                         struct policy_violation *why)
+                         const char *username, int64_t tenant_id,
+                         const char *pw, struct policy_violation *why)
 {
     struct policy_violation local;
-    struct policy_password_rules rules = policy_rules_admin();
-    struct history_ud h = { ctx, a ? a->id : 0, 0 };
+    struct policy_password_rules rules;
+    uint32_t history = 0;
+    struct history_ud h = { ctx, a ? a->id : 0, 0, 0 };
     struct policy_account_info acct = {
         .username = a ? a->username : username,
     };
     if (!why) {
         why = &local;
+    }
+    int rc = admin_password_rules(ctx, a ? a->tenant_id : tenant_id, &rules,
+                                  &history);
+    if (rc < 0) {
+        return rc;
     }
     if (a && a->user_id != 0) {
         acct.name = a->user_name;
@@ -116,15 +153,37 @@ int admin_password_check(struct admin_ctx *ctx, const struct store_admin *a,
     }
     if (a) {
         /* The current password counts as used too. */
-        rules.history = ctx->cfg.pw_history + 1;
+        rules.history = history + 1;
+        h.n_old = history;
         acct.was_used = was_used;
         acct.was_used_ud = &h;
     }
-    int rc = policy_password_check(&rules, pw, &acct, why);
+    rc = policy_password_check(&rules, pw, &acct, why);
     if (h.err < 0) {
         return h.err;
     }
     return rc;
+}
+
+int admin_password_expired(struct admin_ctx *ctx, const struct store_admin *a,
+                           bool *expired)
+{
+    struct store_tenant t;
+    *expired = false;
+    if (a->tenant_id == 0) {
+        return 0;
+    }
+    int rc = store_tenant_get(ctx->st, a->tenant_id, &t);
+    if (rc == -ENOENT) {
+        return 0;
+    }
+    if (rc < 0) {
+        return -EIO;
+    }
+    int64_t max_age = (int64_t)t.pol.pw_expiry_days * 86400;
+    *expired = t.pol.pw_expiry_days > 0
+               && admin_now(ctx) - a->pw_changed_at >= max_age;
+    return 0;
 }
 
 int admin_password_set(struct admin_ctx *ctx, const struct admin_actor *who,
@@ -137,7 +196,13 @@ int admin_password_set(struct admin_ctx *ctx, const struct admin_actor *who,
     if (rc < 0) {
         return rc;
     }
-    rc = admin_password_check(ctx, &a, NULL, pw, why);
+    rc = admin_password_check(ctx, &a, NULL, 0, pw, why);
+    if (rc < 0) {
+        return rc;
+    }
+    struct policy_password_rules rules;
+    uint32_t keep = 0;
+    rc = admin_password_rules(ctx, a.tenant_id, &rules, &keep);
     if (rc < 0) {
         return rc;
     }
@@ -146,8 +211,8 @@ int admin_password_set(struct admin_ctx *ctx, const struct admin_actor *who,
         return rc;
     }
     int64_t now = admin_now(ctx);
-    rc = store_admin_set_password(ctx->st, admin_id, hash, must_change,
-                                  ctx->cfg.pw_history, now);
+    rc = store_admin_set_password(ctx->st, admin_id, hash, must_change, keep,
+                                  now);
     sodium_memzero(hash, sizeof(hash));
     if (rc < 0) {
         return rc;

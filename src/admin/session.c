@@ -155,6 +155,15 @@ int admin_session_lookup(struct admin_ctx *ctx, const char *token, bool touch,
         snprintf(out->name, sizeof(out->name), "%s", s.username);
     }
     out->must_change = s.must_change;
+    if (ctx->cfg.require_2fa && s.role == STORE_ADMIN_SYSTEM
+        && s.admin_id != 0) {
+        struct store_admin a;
+        rc = store_admin_get(ctx->st, s.admin_id, &a);
+        if (rc < 0) {
+            return rc;
+        }
+        out->must_enrol_2fa = !a.totp_enabled;
+    }
     out->expires_at = ends_at(ctx, &s);
     memcpy(out->csrf_hash, s.csrf_hash, sizeof(out->csrf_hash));
     return 0;

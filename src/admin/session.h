@@ -35,8 +35,9 @@ struct admin_principal {
     int64_t tenant_id;                    /* 0 for system administrators */
     int64_t user_id;                      /* linked SIP user, 0 = none */
     char name[STORE_AUDIT_ACTOR_MAX + 1]; /* username or "support:N" */
-    bool must_change;   /* only the password change is allowed */
-    int64_t expires_at; /* when it ends if unused from now, unix s */
+    bool must_change;    /* only the password change is allowed */
+    bool must_enrol_2fa; /* require_2fa and no TOTP yet: enrol first */
+    int64_t expires_at;  /* when it ends if unused from now, unix s */
     char csrf_hash[ADMIN_HASH_CAP];
 };
 
@@ -74,7 +75,8 @@ int admin_session_create_support(struct admin_ctx *ctx, int64_t support_id,
  * expiry and, for portal sessions, have been used within the idle
  * timeout (an ended session found here is revoked, so it stays ended
  * whatever the settings become). On success fill 'out' and, when 'touch',
- * record the use now.
+ * record the use now. must_enrol_2fa is decided now, from the settings
+ * and the account as they are (enrolling lifts it at once).
  * Returns 0, -ENOENT (any reason it is not valid: callers answer 401
  * alike) or -EIO.
  */

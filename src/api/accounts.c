@@ -3,9 +3,10 @@
  * Portal accounts: system administrators manage every account; a tenant
  * administrator manages the accounts of their tenant (tenant
  * administrators and users, never a system administrator). New accounts
- * get a password under the administrator policy and must change it at
- * first sign-in; a user account is tied to a SIP extension of the tenant.
- * Every change is audited.
+ * get a password under the administrator policy (and their tenant's
+ * password policy, when stricter) and must change it at first sign-in; a
+ * user account is tied to a SIP extension of the tenant. Every change is
+ * audited.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -138,7 +139,8 @@ static void on_add(void *ctx, const struct http_req *req,
         n.user_id = u.id;
     }
     struct policy_violation why;
-    if (admin_password_check(a->cfg.admin, NULL, username, password, &why)
+    if (admin_password_check(a->cfg.admin, NULL, username, n.tenant_id,
+                             password, &why)
         != 0) {
         api_problem(resp, 422, "Password refused", why.message, "password",
                     policy_rule_name(why.rule));

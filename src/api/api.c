@@ -7,11 +7,14 @@
 #include <stdlib.h>
 
 #include "api/api_int.h"
+#include "api/events.h"
 
 /* Every table of handler routes (api_int.h). */
 const struct api_fixed_table api_fixed_tables[] = {
     { api_fixed_routes, &api_fixed_count },
     { api_account_routes, &api_account_count },
+    { api_settings_routes, &api_settings_count },
+    { api_event_routes, &api_event_count },
 };
 const size_t api_fixed_tables_count =
     sizeof(api_fixed_tables) / sizeof(api_fixed_tables[0]);

@@ -51,8 +51,12 @@ struct api_caller {
 
 /*
  * Authenticate 'req' (session cookie or bearer token); for a cookie
- * session, unsafe methods need the CSRF token. Returns true with 'c'
- * filled, or false with 'resp' set to the problem (401 / 403).
+ * session, unsafe methods need the CSRF token. A system administrator
+ * who must enrol TOTP first (require_2fa) may only use /auth/me,
+ * /auth/2fa/enrol, /auth/2fa/confirm, /auth/logout and /auth/password:
+ * anything else is 403 rule "2fa_required". Picks up admin settings
+ * changed by another process first (at most once a second). Returns true
+ * with 'c' filled, or false with 'resp' set to the problem (401 / 403).
  */
 bool api_authenticate(struct api *a, const struct http_req *req,
                       struct http_resp *resp, struct api_caller *c);
@@ -85,6 +89,9 @@ extern const size_t api_fixed_count;
 /* Portal accounts (accounts.c). */
 extern const struct api_fixed_route api_account_routes[];
 extern const size_t api_account_count;
+/* Admin settings and tenant password policies (settings.c). */
+extern const struct api_fixed_route api_settings_routes[];
+extern const size_t api_settings_count;
 
 /* Every table of handler routes, for registration and the OpenAPI
  * document (api.c). A new file of routes adds its table here. */

@@ -5,7 +5,9 @@
  * X-CSRF-Token on every change; an API client sends a bearer token. Sign-in
  * goes through src/admin (web login protection, admin networks, forced
  * password change, TOTP); a sign-in that starts a block also bans the
- * address in the shield. Support links open a session once, audited.
+ * address in the shield. Support links open a session once, audited. A
+ * system administrator without TOTP while require_2fa is on is held to
+ * the enrolment endpoints.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,8 +19,12 @@
 #include "admin/audit.h"
 #include "admin/login.h"
 #include "admin/mfa.h"
+#include "admin/qr.h"
+#include "admin/settings.h"
 #include "admin/support.h"
 #include "api/api_int.h"
+#include "base/log.h"
+#include "sec/event.h"
 #include "store/store.h"
 
 #define COOKIE "sw_session"
@@ -97,12 +103,30 @@ static bool is_unsafe(enum http_method m)
     return m != HTTP_GET && m != HTTP_HEAD && m != HTTP_OPTIONS;
 }
 
+/* What a system administrator who must enrol TOTP first may still do. */
+static bool enrolment_path(struct sv path)
+{
+    static const char *const ok[] = {
+        "/api/v1/auth/me",          "/api/v1/auth/2fa/enrol",
+        "/api/v1/auth/2fa/confirm", "/api/v1/auth/logout",
+        "/api/v1/auth/password",
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (sv_eq_cstr(path, ok[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
 bool api_authenticate(struct api *a, const struct http_req *req,
                       struct http_resp *resp, struct api_caller *c)
 {
     char token[ADMIN_TOKEN_CAP + 1];
     struct sv tok = SV_NULL;
     memset(c, 0, sizeof(*c));
+    /* A change made by the CLI in the database applies from here on. */
+    (void)admin_settings_refresh(a->cfg.admin, false);
     if (req->authorization.len > 7
         && strncasecmp(req->authorization.p, "Bearer ", 7) == 0) {
         tok = sv_make(req->authorization.p + 7, req->authorization.len - 7);
@@ -139,6 +163,13 @@ bool api_authenticate(struct api *a, const struct http_req *req,
                         "X-CSRF-Token", "csrf");
             return false;
         }
+    }
+    if (c->p.must_enrol_2fa && !enrolment_path(req->path)) {
+        api_problem(resp, 403, "Two-factor authentication required",
+                    "system administrators must enrol TOTP first "
+                    "(POST /api/v1/auth/2fa/enrol, then /auth/2fa/confirm)",
+                    NULL, "2fa_required");
+        return false;
     }
     if (c->p.role == STORE_ADMIN_USER) {
         linked_user(a, c);
@@ -197,6 +228,7 @@ static void on_login(void *ctx, const struct http_req *req,
         return;
     }
     const char *kind = str_member(req, "kind");
+    (void)admin_settings_refresh(a->cfg.admin, false);
     struct admin_login_req lr = {
         .username = user,
         .password = pw,
@@ -215,6 +247,22 @@ static void on_login(void *ctx, const struct http_req *req,
     if (res.newly_blocked && a->cfg.ban) {
         a->cfg.ban(a->cfg.ud, &req->peer, a->cfg.admin->cfg.login_block_s,
                    "web_login");
+    }
+    /* Security events: a refused credential or code (the attempt that
+     * starts a block was one), and every attempt refused by the block. */
+    char who[LOG_ESC_CAP];
+    log_escape(sv_cstr(user), who, sizeof(who));
+    if (res.status == ADMIN_LOGIN_BAD_CREDENTIALS
+        || res.status == ADMIN_LOGIN_NETWORK_REFUSED
+        || res.status == ADMIN_LOGIN_BAD_OTP || res.newly_blocked) {
+        sec_ev_log(SEC_EV_LOGIN_FAILURE,
+                   "src=%s user=\"%s\" result=%s failures=%u", req->client_ip,
+                   who, admin_login_status_name(res.status), res.failures);
+    }
+    if (res.status == ADMIN_LOGIN_BLOCKED) {
+        sec_ev_log(SEC_EV_LOGIN_BLOCKED,
+                   "src=%s user=\"%s\" retry_after_s=%u new=%s", req->client_ip,
+                   who, res.blocked_s, res.newly_blocked ? "yes" : "no");
     }
     char retry[16];
     switch (res.status) {
@@ -292,12 +340,20 @@ static void on_me(void *ctx, const struct http_req *req, struct http_resp *resp)
     if (!api_authenticate(a, req, resp, &c)) {
         return;
     }
+    struct store_tenant t;
+    const char *tenant = "";
+    if (c.p.tenant_id != 0
+        && store_tenant_get(a->cfg.st, c.p.tenant_id, &t) == 0) {
+        tenant = t.domain;
+    }
     ok_json(resp, 200,
-            json_pack("{s:s,s:s,s:I,s:b,s:I,s:s}", "name", c.p.name, "role",
-                      store_admin_role_name(c.p.role), "tenant_id",
-                      (json_int_t)c.p.tenant_id, "must_change", c.p.must_change,
-                      "expires_at", (json_int_t)c.p.expires_at, "user",
-                      c.user));
+            json_pack("{s:s,s:s,s:I,s:s,s:b,s:b,s:I,s:s,s:b}", "name", c.p.name,
+                      "role", store_admin_role_name(c.p.role), "tenant_id",
+                      (json_int_t)c.p.tenant_id, "tenant", tenant,
+                      "must_change", c.p.must_change, "must_enrol_2fa",
+                      c.p.must_enrol_2fa, "expires_at",
+                      (json_int_t)c.p.expires_at, "user", c.user, "support",
+                      c.p.support_id != 0));
 }
 
 /* ---- sessions and tokens ----------------------------------------------- */
@@ -420,8 +476,17 @@ static void on_2fa_enrol(void *ctx, const struct http_req *req,
         api_problem(resp, 500, NULL, "enrolment failed", NULL, NULL);
         return;
     }
+    /* The QR code is the URI, secret included: it goes to this answer
+     * only, like the secret itself. */
+    char *svg = NULL;
+    int qrc = admin_qr_svg(en.uri, &svg, NULL);
     json_t *o = json_pack("{s:s,s:s}", "secret", en.secret_b32, "uri", en.uri);
     sodium_memzero(&en, sizeof(en));
+    if (o && qrc == 0) {
+        json_object_set_new(o, "qr_svg", json_string(svg));
+        sodium_memzero(svg, strlen(svg));
+    }
+    free(svg);
     ok_json(resp, 200, o);
 }
 
@@ -433,10 +498,14 @@ static void on_2fa_confirm(void *ctx, const struct http_req *req,
     if (!api_authenticate(a, req, resp, &c)) {
         return;
     }
-    const char *code = str_member(req, "code");
+    /* "otp" as at sign-in; "code" accepted too. */
+    const char *code = str_member(req, "otp");
+    if (code == NULL) {
+        code = str_member(req, "code");
+    }
     if (c.p.admin_id == 0 || code == NULL) {
         api_problem(resp, 422, "Code required",
-                    "send the code your app shows in code", "code", "required");
+                    "send the code your app shows in otp", "otp", "required");
         return;
     }
     struct admin_actor who;
@@ -447,7 +516,7 @@ static void on_2fa_confirm(void *ctx, const struct http_req *req,
     if (rc != 0) {
         api_problem(resp, rc == -ENOENT ? 409 : 422, "Code refused",
                     rc == -ENOENT ? "start the enrolment first" : "wrong code",
-                    "code", "otp");
+                    "otp", "otp");
         return;
     }
     json_t *arr = json_array();
@@ -496,6 +565,27 @@ static void on_support_create(void *ctx, const struct http_req *req,
         .ttl_s = (uint32_t)json_integer_value(hours) * 3600u,
         .note = str_member(req, "note"),
     };
+    const char *role = str_member(req, "role");
+    if (role != NULL
+        && (store_admin_role_parse(role, &sr.role) != 0
+            || sr.role == STORE_ADMIN_SYSTEM)) {
+        api_problem(resp, 422, "Bad role",
+                    "a support link is for role tenant_admin or user", "role",
+                    "enum");
+        return;
+    }
+    if (sr.role == STORE_ADMIN_USER) {
+        const char *ext = str_member(req, "ext");
+        struct store_user u;
+        if (ext == NULL || store_user_find(a->cfg.st, t.id, ext, &u) != 0) {
+            api_problem(resp, 422, "Unknown user",
+                        "a support link for role user names the user's "
+                        "extension in ext",
+                        "ext", "not_found");
+            return;
+        }
+        sr.user_id = u.id;
+    }
     struct admin_actor who;
     api_actor(&c, req, &who);
     char token[ADMIN_TOKEN_CAP];
@@ -512,6 +602,55 @@ static void on_support_create(void *ctx, const struct http_req *req,
     sodium_memzero(token, sizeof(token));
     sodium_memzero(url, sizeof(url));
     ok_json(resp, 201, o);
+}
+
+struct support_list {
+    json_t *arr;
+    struct store *st;
+};
+
+static int support_link_cb(void *ud, const struct store_support_link *l)
+{
+    struct support_list *x = ud;
+    struct store_tenant t;
+    const char *domain =
+        store_tenant_get(x->st, l->tenant_id, &t) == 0 ? t.domain : "";
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:b,s:I,s:I}", "id", (json_int_t)l->id,
+        "domain", domain, "role", store_admin_role_name(l->role), "note",
+        l->note, "created_at", (json_int_t)l->created_at, "expires_at",
+        (json_int_t)l->expires_at, "revoked_at", (json_int_t)l->revoked_at,
+        "revoked", l->revoked_at != 0, "uses", (json_int_t)l->uses,
+        "last_used_at", (json_int_t)l->last_used_at);
+    if (o == NULL || json_array_append_new(x->arr, o) != 0) {
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static void on_support_list(void *ctx, const struct http_req *req,
+                            struct http_resp *resp)
+{
+    struct api *a = ctx;
+    struct api_caller c;
+    if (!api_authenticate(a, req, resp, &c)) {
+        return;
+    }
+    if (c.p.role != STORE_ADMIN_SYSTEM) {
+        api_problem(resp, 403, "Forbidden",
+                    "only system administrators see support links", NULL,
+                    "role");
+        return;
+    }
+    struct support_list x = { json_array(), a->cfg.st };
+    json_t *arr = x.arr;
+    if (arr == NULL
+        || admin_support_list(a->cfg.admin, 0, support_link_cb, &x) != 0) {
+        json_decref(arr);
+        api_problem(resp, 500, NULL, "support links not readable", NULL, NULL);
+        return;
+    }
+    ok_json(resp, 200, json_pack("{s:o}", "links", arr));
 }
 
 static void on_support_revoke(void *ctx, const struct http_req *req,
@@ -550,6 +689,7 @@ static void on_support_use(void *ctx, const struct http_req *req,
     struct admin_support_res res;
     memset(&res, 0, sizeof(res));
     int rc = -ENOENT;
+    (void)admin_settings_refresh(a->cfg.admin, false);
     if (sv_copy_cstr(v, token, sizeof(token)) == 0) {
         rc = admin_support_use(a->cfg.admin, token, &req->peer, NULL, &res);
     }
@@ -566,7 +706,12 @@ static void on_support_use(void *ctx, const struct http_req *req,
     }
     set_cookie(resp, res.session.token,
                res.session.expires_at - admin_now(a->cfg.admin));
-    http_resp_header_add(resp, "Location", "/");
+    /* The portal takes the CSRF token from the fragment, which the
+     * browser keeps to itself (never sent, never in a Referer). */
+    char loc[ADMIN_TOKEN_CAP + 16];
+    snprintf(loc, sizeof(loc), "/#csrf=%s", res.session.csrf);
+    http_resp_header_add(resp, "Location", loc);
+    sodium_memzero(loc, sizeof(loc));
     sodium_memzero(&res.session, sizeof(res.session));
     http_resp_set(resp, 303, NULL, NULL, 0);
 }
@@ -580,6 +725,10 @@ static int audit_cb(void *ud, const struct store_audit *e)
                   "at", (json_int_t)e->at, "actor", e->actor, "client_ip",
                   e->client_ip, "action", e->action, "target", e->target,
                   "result", e->result, "tenant_id", (json_int_t)e->tenant_id);
+    if (o && e->old_json && e->old_json[0]) {
+        json_t *ov = json_loads(e->old_json, 0, NULL);
+        json_object_set_new(o, "old", ov ? ov : json_null());
+    }
     if (o && e->new_json && e->new_json[0]) {
         json_t *nv = json_loads(e->new_json, 0, NULL);
         json_object_set_new(o, "new", nv ? nv : json_null());
@@ -649,11 +798,13 @@ const struct api_fixed_route api_fixed_routes[] = {
       "Revoke a session" },
     { HTTP_POST, "/api/v1/auth/tokens", on_token, "Make an API token" },
     { HTTP_POST, "/api/v1/auth/2fa/enrol", on_2fa_enrol,
-      "Start TOTP enrolment (secret and otpauth URI)" },
+      "Start TOTP enrolment (secret, otpauth URI and its QR code as SVG)" },
     { HTTP_POST, "/api/v1/auth/2fa/confirm", on_2fa_confirm,
-      "Confirm TOTP with a code (recovery codes)" },
+      "Confirm TOTP with a code in otp (recovery codes)" },
     { HTTP_POST, "/api/v1/support-links", on_support_create,
       "Make a support link (domain, hours <= 72)" },
+    { HTTP_GET, "/api/v1/support-links", on_support_list,
+      "Support links, newest first (never their secrets)" },
     { HTTP_DELETE, "/api/v1/support-links/{id}", on_support_revoke,
       "Revoke a support link" },
     { HTTP_GET, "/api/v1/support/{token}", on_support_use,

@@ -86,6 +86,10 @@ const struct api_route api_routes_table[] = {
     { HTTP_GET, "/api/v1/rate-rules", "rate.list", API_SYSTEM, "rate_rules", {0}, false, false, "Method rate rules" },
     { HTTP_POST, "/api/v1/rate-rules", "rate.add", API_SYSTEM, NULL, {0}, true, false, "Add a rate rule" },
     { HTTP_DELETE, "/api/v1/rate-rules", "rate.rm", API_SYSTEM, NULL, {"net", "method"}, false, false, "Remove the rule of ?net=&method=" },
+    /* temporary SSH access */
+    { HTTP_GET, "/api/v1/ssh-access", "ssh.list", API_SYSTEM, "grants", {0}, false, false, "Temporary SSH grants, open and expired" },
+    { HTTP_POST, "/api/v1/ssh-access", "ssh.open", API_SYSTEM, NULL, {0}, true, false, "Open SSH to {from} for {minutes}" },
+    { HTTP_DELETE, "/api/v1/ssh-access", "ssh.close", API_SYSTEM, NULL, {"from"}, false, false, "Close the grant of ?from= (none: all)" },
 };
 /* clang-format on */
 

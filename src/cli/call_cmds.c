@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The calls commands (groups, country profile, number lists, office hours,
- * trunks, inbound and outbound rules, limits, fraud, suspensions, CDRs):
- * one table maps each command line to its ops request (positional
- * arguments and --options to members) and to its human output. Transport
- * and JSON output are cli.c's (cli_run_request).
+ * a tenant's password policy, trunks, inbound and outbound rules, limits,
+ * fraud, suspensions, CDRs) and the security event log's listing: one
+ * table maps each command line to its ops request (positional arguments
+ * and --options to members) and to its human output. Transport and JSON
+ * output are cli.c's (cli_run_request).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -161,6 +162,11 @@ static const struct col cdr_cols[] = { { "START", "start_ms", 't' },
                                        { "STATUS", "status", 's' },
                                        { "REASON", "reason", 's' },
                                        { NULL, NULL, 0 } };
+static const struct col event_cols[] = {
+    { "TIME", "at", 'T' },         { "KIND", "kind", 's' },
+    { "ADDRESS", "address", 's' }, { "CC", "country", 's' },
+    { "DETAIL", "detail", 's' },   { NULL, NULL, 0 }
+};
 
 #define TRUNK_OPTS                                                       \
     O("--kind", "kind"), O("--host", "host"), ON("--port", "port"),      \
@@ -235,6 +241,35 @@ static const struct call_cmd cmds[] = {
       "members now:",
       "group",
       "members" },
+    { "tenant",
+      "policy show",
+      "tenant.policy.show",
+      { P(domain), END },
+      1,
+      { END },
+      "tenant policy show DOMAIN",
+      NULL,
+      NULL,
+      NULL,
+      NULL,
+      "policy",
+      NULL },
+    { "tenant",
+      "policy",
+      "tenant.policy.set",
+      { P(domain), END },
+      1,
+      { ON("--min-len", "pw_min_len"), ON("--classes", "pw_classes"),
+        ON("--expiry-days", "pw_expiry_days"), ON("--history", "pw_history"),
+        END },
+      "tenant policy DOMAIN [--min-len 8..20] [--classes 1..4] "
+      "[--expiry-days 30..365] [--history 0..24]",
+      NULL,
+      NULL,
+      NULL,
+      NULL,
+      "policy",
+      NULL },
     { "tenant",
       "profile set",
       "tenant.profile.set",
@@ -748,6 +783,21 @@ static const struct call_cmd cmds[] = {
       NULL,
       NULL,
       NULL },
+    { "events",
+      "list",
+      "event.list",
+      { END },
+      0,
+      { O("--kind", "kind"), O("--address", "address"), ON("--since", "since"),
+        ON("--limit", "limit"), ON("--offset", "offset"), END },
+      "events list [--kind K] [--address A] [--since UNIX_S] [--limit N] "
+      "[--offset N]",
+      "events",
+      event_cols,
+      "no security events\n",
+      NULL,
+      NULL,
+      NULL },
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -831,10 +881,10 @@ static void print_table(const struct call_cmd *c, const json_t *resp, FILE *out)
     }
     cli_table_print(&t, out);
     cli_table_fini(&t);
-    if (strcmp(c->op, "cdr.list") == 0) {
-        fprintf(out, "%zu of %lld records (offset %lld)\n",
-                json_array_size(arr),
+    if (strcmp(c->op, "cdr.list") == 0 || strcmp(c->op, "event.list") == 0) {
+        fprintf(out, "%zu of %lld %s (offset %lld)\n", json_array_size(arr),
                 (long long)json_integer_value(json_object_get(resp, "total")),
+                strcmp(c->op, "cdr.list") == 0 ? "records" : "events",
                 (long long)json_integer_value(json_object_get(resp, "offset")));
     }
 }

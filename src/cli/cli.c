@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "fw/ssh.h"
 #include "ops/ops.h"
 #include "store/store.h"
 
@@ -91,6 +92,15 @@ static const char usage_text[] =
     "  suspend list [DOMAIN] [--all] | suspend lift EXT@DOMAIN\n"
     "  cdr list [DOMAIN] [--user EXT] [--from UNIX_S] [--to UNIX_S]\n"
     "           [--result R] [--limit N] [--offset N]\n"
+    "  events list [--kind K] [--address A] [--since UNIX_S] [--limit N]\n"
+    "           [--offset N]\n"
+    "  admin-settings show | admin-settings set KEY VALUE\n"
+    "  tenant policy DOMAIN [--min-len N] [--classes N] [--expiry-days N]\n"
+    "           [--history N] | tenant policy show DOMAIN\n"
+    "  firewall render [--backend nftables|firewalld|iptables|ip6tables]\n"
+    "  firewall apply [--dry-run] | firewall rollback\n"
+    "  ssh open --from CIDR --for DURATION | ssh close [--from CIDR]\n"
+    "  ssh list\n"
     "  version\n"
     "\n"
     "--json prints the full response as JSON. --sip-password - reads the\n"
@@ -389,12 +399,8 @@ static int build_none(const struct args *a, const struct io *io, json_t *req,
 /* Shield commands                                                      */
 /* ------------------------------------------------------------------ */
 
-/*
- * The operator's address from the SSH session ("CLIENT_IP CLIENT_PORT
- * SERVER_IP SERVER_PORT" in SSH_CONNECTION, "CLIENT_IP CLIENT_PORT
- * SERVER_PORT" in SSH_CLIENT) into buf, or NULL when not under SSH.
- */
-static const char *ssh_client_ip(char *buf, size_t cap)
+/* cli_int.h */
+const char *cli_ssh_client_ip(char *buf, size_t cap)
 {
     static const char *const vars[] = { "SSH_CONNECTION", "SSH_CLIENT" };
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -490,7 +496,7 @@ static int build_ip_block(const struct args *a, const struct io *io,
 {
     char ip[128];
     int rc = build_ip_allow(a, io, req, run);
-    const char *client = ssh_client_ip(ip, sizeof(ip));
+    const char *client = cli_ssh_client_ip(ip, sizeof(ip));
     if (rc == 0 && client) {
         rc = put_str(req, "client_ip", client);
     }
@@ -1126,8 +1132,13 @@ static int transport(const struct cli_env *env, const struct io *io,
         return EXIT_FAIL;
     }
     char ip[128];
+    struct fw_ssh_ctl ssh; /* temporary SSH: nftables in this process */
+    if (env->fw_svc) {
+        fw_ssh_ctl_init(&ssh, env->fw_svc, NULL);
+    }
     struct ops_ctx ctx = { .st = st,
-                           .client_ip = ssh_client_ip(ip, sizeof(ip)) };
+                           .client_ip = cli_ssh_client_ip(ip, sizeof(ip)),
+                           .ssh = env->fw_svc ? &ssh : NULL };
     ops_exec(&ctx, req, resp);
     store_close(st);
     if (!*resp) {
@@ -1273,6 +1284,16 @@ int cli_main(int argc, char **argv, const struct cli_env *env)
     }
     if (strcmp(word, "version") == 0 || strcmp(word, "--version") == 0) {
         rc = cmd_version(argc, argv, &io);
+        fflush(io.out);
+        return rc;
+    }
+    rc = cli_admin_main(argc, argv, env, io.out, io.err);
+    if (rc != -ENOSYS) {
+        fflush(io.out);
+        return rc;
+    }
+    rc = cli_fw_main(argc, argv, env, io.out, io.err);
+    if (rc != -ENOSYS) {
         fflush(io.out);
         return rc;
     }

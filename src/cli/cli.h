@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
+struct fw_svc_cfg;
+
 /* Default time allowed for one control-socket request. */
 #define CLI_CONTROL_TIMEOUT_MS 10000
 /* Longest response line accepted from the control socket. */
@@ -26,6 +28,9 @@ struct cli_env {
     FILE *err;                /* diagnostics; NULL: stderr */
     FILE *in;                 /* for "--sip-password -"; NULL: stdin */
     int timeout_ms;           /* control request; 0: CLI_CONTROL_TIMEOUT_MS */
+    /* The configuration's firewall view (firewall and ssh commands);
+     * NULL: none usable, those commands say why. */
+    const struct fw_svc_cfg *fw_svc;
 };
 
 /*

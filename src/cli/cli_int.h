@@ -60,6 +60,32 @@ void cli_print_rate_rm(const json_t *resp, FILE *out);
 struct cli_env;
 
 /*
+ * The firewall and ssh commands (fw_cmds.c): cli_fw_main runs argv when
+ * its first word is "firewall" or "ssh" and returns the exit code, else
+ * -ENOSYS without output. cli_fw_word: is 'word' one of them.
+ */
+int cli_fw_main(int argc, char **argv, const struct cli_env *env, FILE *out,
+                FILE *err);
+bool cli_fw_word(const char *word);
+
+/*
+ * The operator's address from the SSH session ("CLIENT_IP CLIENT_PORT
+ * SERVER_IP SERVER_PORT" in SSH_CONNECTION, "CLIENT_IP CLIENT_PORT
+ * SERVER_PORT" in SSH_CLIENT) into buf, or NULL when not under SSH.
+ */
+const char *cli_ssh_client_ip(char *buf, size_t cap);
+
+/*
+ * "admin-settings show | set KEY VALUE" (admin_cmds.c): the admin plane's
+ * run-time settings, read and changed in the database directly (the
+ * daemon picks a change up within a second; a change is audited as by
+ * "cli"). Returns the exit code, or -ENOSYS without output when argv[0]
+ * is not "admin-settings".
+ */
+int cli_admin_main(int argc, char **argv, const struct cli_env *env, FILE *out,
+                   FILE *err);
+
+/*
  * Send 'req' (consumed: freed before returning, it may hold passwords) to
  * the daemon's control socket or, when none answers, run it in-process.
  * On 0, *resp is the response (owned by the caller); otherwise the exit

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Starting and stopping the admin plane, and the two things the API needs
- * from the daemon: running an operation on the main thread, and banning
- * an address in the shield.
+ * Starting and stopping the admin plane (with the admin settings stored in
+ * the database), and the two things the API needs from the daemon:
+ * running an operation on the main thread, and banning an address in the
+ * shield.
  */
 #include "daemon/adminctl.h"
 
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin/audit.h"
+#include "admin/settings.h"
 #include "api/api.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -47,6 +50,38 @@ static void ban(void *ud, const struct net_addr *client, uint32_t seconds,
     }
 }
 
+/* The admin settings stored in the database ("admin.*", changed through
+ * the API or `sipwarden admin-settings`) over the defaults, then the audit
+ * retention they ask for. */
+static int load_settings(struct sw_admin *a)
+{
+    char err[STORE_ERRMSG_CAP + 128];
+    struct admin_config cfg = a->ctx.cfg;
+    int rc = admin_settings_load(a->st, &cfg, err, sizeof(err));
+    if (rc == -EIO) {
+        log_err(&lc, "admin settings: %s", err);
+        return rc;
+    }
+    if (rc == -EINVAL) {
+        log_warn(&lc, "%s", err);
+    }
+    rc = admin_ctx_set_config(&a->ctx, &cfg);
+    if (rc != 0) {
+        log_err(&lc, "admin settings: %s", strerror(-rc));
+        return rc;
+    }
+    log_info(&lc,
+             "admin settings: session idle %u s, absolute %u s, %u allowed "
+             "networks, 2FA %s",
+             cfg.session_idle_s, cfg.session_absolute_s, cfg.n_allowed_nets,
+             cfg.require_2fa ? "required" : "optional");
+    uint32_t n = 0;
+    if (admin_audit_purge(&a->ctx, &n) == 0 && n > 0) {
+        log_info(&lc, "audit retention: %u old entries removed", n);
+    }
+    return 0;
+}
+
 int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
                    const char *cert, const char *key, struct sw_core *core,
                    struct sw_control *ctl)
@@ -72,6 +107,10 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
         return rc;
     }
     a->has_ctx = true;
+    rc = load_settings(a);
+    if (rc != 0) {
+        return rc;
+    }
     struct api_cfg acfg = {
         .admin = &a->ctx, .st = a->st, .exec = exec_op, .ban = ban, .ud = a
     };

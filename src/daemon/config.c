@@ -15,6 +15,7 @@
 
 #include "base/log.h"
 #include "base/sv.h"
+#include "fw/render.h"
 #include "reg/digest.h"
 
 enum key_kind {
@@ -25,7 +26,9 @@ enum key_kind {
     KEY_DIGEST,
     KEY_FWMODE,
     KEY_IDENT,
-    KEY_MS, /* seconds in the file, milliseconds in the struct */
+    KEY_MS,     /* seconds in the file, milliseconds in the struct */
+    KEY_ONOFF,  /* on / off into a bool */
+    KEY_FWTEXT, /* a string fw_svc_key_check() accepts */
 };
 
 struct key_desc {
@@ -77,6 +80,15 @@ static const struct key_desc keys[] = {
     { "firewall", "nftables", KEY_FWMODE, offsetof(struct sw_config, fw_mode),
       0, 0, 0 },
     STR("firewall", "table", fw_table, KEY_IDENT),
+    /* service firewall and temporary SSH (fw/render.h, fw/ssh.h) */
+    U32("firewall", "ssh_port", fw_ssh_port, 0, 65535),
+    { "firewall", "temp_ssh", KEY_ONOFF,
+      offsetof(struct sw_config, fw_temp_ssh), 0, 0, 0 },
+    U32("firewall", "ssh_min_s", fw_ssh_min_s, 1, 86400),
+    STR("firewall", "rate_limits", fw_rate_limits, KEY_FWTEXT),
+    STR("firewall", "rate_sources", fw_rate_sources, KEY_FWTEXT),
+    U32("firewall", "rate_burst", fw_rate_burst, 1, 100000),
+    STR("media", "rtp_ports", media_rtp_ports, KEY_FWTEXT),
 };
 
 void sw_config_defaults(struct sw_config *cfg)
@@ -104,6 +116,13 @@ void sw_config_defaults(struct sw_config *cfg)
     cfg->trunk_backoff_max_ms = 1800000;
     cfg->fw_mode = SW_FW_AUTO;
     snprintf(cfg->fw_table, sizeof(cfg->fw_table), "sipwarden");
+    cfg->fw_ssh_min_s = 60;
+    cfg->fw_rate_burst = 4;
+    /* sipXcom's suggestions; they apply only to [firewall] rate_sources */
+    snprintf(cfg->fw_rate_limits, sizeof(cfg->fw_rate_limits),
+             "REGISTER 20/minute, INVITE 20/minute, SUBSCRIBE 20/minute, "
+             "OPTIONS 10/second, ACK 20/second");
+    snprintf(cfg->media_rtp_ports, sizeof(cfg->media_rtp_ports), "10000-20000");
 }
 
 struct load_state {
@@ -244,6 +263,23 @@ static int set_key(struct load_state *st, const struct key_desc *k,
         memcpy(field, value, len + 1);
         return 1;
     }
+    case KEY_ONOFF:
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            return fail(st, "%s: expected on or off, got '%s'", k->name, value);
+        }
+        *(bool *)(void *)field = strcmp(value, "on") == 0;
+        return 1;
+    case KEY_FWTEXT: {
+        char why[FW_WHY_CAP];
+        if (strlen(value) >= k->size) {
+            return fail(st, "%s: value too long", k->name);
+        }
+        if (fw_svc_key_check(k->name, value, why, sizeof(why)) != 0) {
+            return fail(st, "%s: %s", k->name, why);
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 1;
+    }
     case KEY_LOGLEVEL: {
         int lvl = log_level_parse(value);
         if (lvl < 0) {
@@ -333,4 +369,49 @@ int sw_config_load_string(struct sw_config *cfg, const char *text,
     memset(err, 0, sizeof(*err));
     snprintf(err->file, sizeof(err->file), "%s", name);
     return finish(&st, ini_parse_string(text, on_key, &st));
+}
+
+/* ---- the service firewall's view ---------------------------------------- */
+
+/* Provisioning hook: the port the provisioning server will listen on,
+ * opened by the service firewall. 0 until that server exists (issue 6). */
+static uint16_t provisioning_port(const struct sw_config *cfg)
+{
+    (void)cfg;
+    return 0;
+}
+
+int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out)
+{
+    fw_svc_cfg_defaults(out);
+    snprintf(out->ban_table, sizeof(out->ban_table), "%s", cfg->fw_table);
+    if (fw_svc_table_name(cfg->fw_table, out->table, sizeof(out->table)) != 0) {
+        return -EINVAL;
+    }
+    /* The values were checked when the file was read. */
+    (void)fw_listen_port(cfg->sip_udp, &out->sip_udp);
+    (void)fw_listen_port(cfg->sip_tcp, &out->sip_tcp);
+    (void)fw_listen_port(cfg->sip_tls, &out->sip_tls);
+    (void)fw_listen_port(cfg->http_listen, &out->http);
+    (void)fw_listen_port(cfg->http_plain_listen, &out->http_plain);
+    out->prov = provisioning_port(cfg);
+    (void)fw_port_range_parse(cfg->media_rtp_ports, &out->rtp_lo, &out->rtp_hi);
+    if (cfg->fw_ssh_port != 0) {
+        out->ssh_ports[0] = (uint16_t)cfg->fw_ssh_port;
+        out->n_ssh_ports = 1;
+    } else {
+        out->ssh_ports_from_sshd = true;
+    }
+    out->temp_ssh = cfg->fw_temp_ssh;
+    out->ssh_min_s = cfg->fw_ssh_min_s;
+    out->rate_burst = cfg->fw_rate_burst;
+    if (fw_rates_parse(cfg->fw_rate_limits, out->rates, FW_RATE_MAX,
+                       &out->n_rates, NULL, 0)
+            != 0
+        || fw_nets_parse(cfg->fw_rate_sources, out->rate_src, FW_RATE_SRC_MAX,
+                         &out->n_rate_src, NULL, 0)
+               != 0) {
+        return -EINVAL;
+    }
+    return 0;
 }

@@ -10,6 +10,7 @@
 #define SW_DAEMON_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,15 @@ struct sw_config {
 
     int fw_mode;       /* [firewall] nftables: enum sw_fw_mode */
     char fw_table[32]; /* [firewall] table */
+
+    /* Service firewall and temporary SSH (sipwarden firewall / ssh). */
+    uint32_t fw_ssh_port;       /* [firewall] ssh_port, 0 = sshd_config's */
+    bool fw_temp_ssh;           /* [firewall] temp_ssh */
+    uint32_t fw_ssh_min_s;      /* [firewall] ssh_min_s, shortest grant */
+    char fw_rate_limits[512];   /* [firewall] rate_limits */
+    char fw_rate_sources[1024]; /* [firewall] rate_sources */
+    uint32_t fw_rate_burst;     /* [firewall] rate_burst, packets */
+    char media_rtp_ports[16];   /* [media] rtp_ports, "LOW-HIGH" */
 };
 
 /* Error from sw_config_load: file, line (0 if none) and reason. */
@@ -75,5 +85,16 @@ int sw_config_load(struct sw_config *cfg, const char *path,
 /* Same, from a string (tests, fuzzing); 'name' is used in errors. */
 int sw_config_load_string(struct sw_config *cfg, const char *text,
                           const char *name, struct sw_config_err *err);
+
+struct fw_svc_cfg;
+
+/*
+ * The service firewall's view of 'cfg' (ports of the listeners, RTP
+ * range, [firewall] keys; the service table is "<table>_fw"). With
+ * [firewall] ssh_port unset, out->ssh_ports_from_sshd asks the caller to
+ * read sshd's ports. Returns 0, or -EINVAL when [firewall] table is too
+ * long to leave room for the "_fw" suffix.
+ */
+int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out);
 
 #endif

@@ -3,7 +3,8 @@
  * Control socket server. Each connection sends one request line of at most
  * CONTROL_MAX_REQ bytes and gets one answer line; then it is closed. The
  * operations themselves are ops_exec()'s business; this file adds "ping"
- * (readiness) and the daemon's hooks.
+ * (readiness), "stats", "event.flush" and "dashboard.show" (the daemon's
+ * live state) and the daemon's hooks.
  */
 #include "daemon/control.h"
 
@@ -24,6 +25,8 @@
 #include "base/log.h"
 #include "daemon/core.h"
 #include "daemon/persist.h"
+#include "fw/render.h"
+#include "fw/ssh.h"
 #include "ops/ops.h"
 #include "store/store.h"
 
@@ -151,6 +154,9 @@ static void hook_after_change(void *ud, const char *op, const json_t *req)
         || strncmp(op, "ua.", 3) == 0 || strncmp(op, "geo.", 4) == 0
         || strncmp(op, "rate.", 5) == 0) {
         sw_guard_reload(&c->core->guard);
+        if (strncmp(op, "security.", 9) == 0) {
+            sw_evlog_reload(&c->core->evlog);
+        }
         return;
     }
     /* Everything else may be call configuration (tenants, groups,
@@ -232,7 +238,38 @@ static json_t *stats_json(struct sw_core *core)
                             &core->loc, clock_wall_s(NULL))));
     sw_guard_stats_json(&core->guard, st);
     sw_calls_stats_json(core, st);
+    sw_evlog_stats_json(&core->evlog, st);
     return json_pack("{s:b, s:o}", "ok", 1, "stats", st);
+}
+
+/* "event.flush": write the queued security events now, so a reader on
+ * another store handle (the REST API) sees every event raised so far. */
+static json_t *event_flush_json(struct sw_core *core)
+{
+    long n = sw_evlog_drain(&core->evlog);
+    if (n < 0) {
+        return json_pack("{s:b, s:s, s:s}", "ok", 0, "error",
+                         "security events could not be written", "code",
+                         "internal");
+    }
+    return json_pack("{s:b, s:I}", "ok", 1, "written", (json_int_t)n);
+}
+
+/* "dashboard.show": the live figures only the main thread's state holds
+ * (the events' figures are read from the store by the caller). The queue
+ * is written first, as for event.flush. */
+static json_t *dashboard_json(struct sw_core *core)
+{
+    sw_evlog_drain(&core->evlog);
+    int64_t now = clock_wall_s(NULL);
+    return json_pack(
+        "{s:b, s:I, s:I, s:I, s:I}", "ok", 1, "registrations",
+        (json_int_t)reg_loc_count(&core->loc, now), "calls_active",
+        (json_int_t)proxy_dlg_count(&core->proxy.dialogs), "bans_active",
+        (json_int_t)(core->guard.sh
+                         ? sec_bantable_count(sec_shield_bans(core->guard.sh))
+                         : 0),
+        "at", (json_int_t)now);
 }
 
 /* One request object, on the main thread, as the operator at 'client_ip'
@@ -249,13 +286,29 @@ static json_t *run_json(struct sw_control *c, const json_t *req,
     if (op && strcmp(op, "stats") == 0) {
         return stats_json(c->core);
     }
+    if (op && strcmp(op, "event.flush") == 0) {
+        return event_flush_json(c->core);
+    }
+    if (op && strcmp(op, "dashboard.show") == 0) {
+        return dashboard_json(c->core);
+    }
+    if (op && strncmp(op, "event.", 6) == 0) {
+        /* Listings include every event raised before the request. */
+        sw_evlog_drain(&c->core->evlog);
+    }
     if (op && (strncmp(op, "cdr.", 4) == 0 || strncmp(op, "suspend.", 8) == 0)
         && c->core->calls.engine) {
         /* Records of calls that already ended are in the answer: the
          * queue the workers filled is written first. */
         calls_engine_drain(c->core->calls.engine, c->st);
     }
-    struct ops_ctx ctx = { c->st, &hooks, c, NULL, client_ip };
+    struct ops_ctx ctx = { c->st, &hooks, c, NULL, client_ip, NULL };
+    struct fw_svc_cfg fwc;
+    struct fw_ssh_ctl ssh; /* temporary SSH through the firewall helper */
+    if (sw_config_fw_svc(c->core->cfg, &fwc) == 0) {
+        fw_ssh_ctl_init(&ssh, &fwc, c->core->guard.fw);
+        ctx.ssh = &ssh;
+    }
     ops_exec(&ctx, req, &resp);
     if (!resp) {
         resp = json_pack("{s:b, s:s}", "ok", 0, "error", "internal error");

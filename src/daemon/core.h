@@ -15,6 +15,7 @@
 #include "daemon/callctl.h"
 #include "daemon/config.h"
 #include "daemon/conns.h"
+#include "daemon/evlog.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
 #include "proxy/proxy.h"
@@ -69,6 +70,7 @@ struct sw_core {
     struct proxy_core proxy;       /* calls: policy hooks, dialogs */
     struct sw_calls calls;         /* call policy, gateways, trunks */
     struct sw_conns conns;         /* open TCP / TLS connections by peer */
+    struct sw_evlog evlog;         /* security events -> store (main) */
     struct net_ctx *net;
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "daemon/config.h"
 #include "daemon/serve.h"
+#include "fw/render.h"
 
 static void usage(FILE *out)
 {
@@ -31,6 +32,8 @@ static void usage(FILE *out)
             "  hours|holiday|limit|fraud|suspend|cdr ...\n"
             "                             call configuration and records\n"
             "                             (calls: in progress)\n"
+            "  firewall render|apply|rollback  the service firewall\n"
+            "  ssh open|close|list        temporary SSH access\n"
             "  version                    print the version\n"
             "\n"
             "`sipwarden help` lists every command with its arguments.\n"
@@ -114,8 +117,12 @@ int main(int argc, char **argv)
         return sw_stats_cmd(&cfg, argc - i, argv + i);
     }
     struct cli_env env;
+    struct fw_svc_cfg fwc;
     memset(&env, 0, sizeof(env));
     env.data_dir = cfg.data_dir;
+    if (sw_config_fw_svc(&cfg, &fwc) == 0) {
+        env.fw_svc = &fwc; /* the firewall and ssh commands' view */
+    }
     int rc = cli_main(argc - i, argv + i, &env);
     if (rc == -ENOSYS) {
         fprintf(stderr, "sipwarden: unknown command '%s'\n", cmd);

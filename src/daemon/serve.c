@@ -4,7 +4,8 @@
  * helper (forked before any thread, then firewall privileges are
  * dropped), store and migrations, TLS certificate, location table
  * (restored from the store), registrar, the shield's configuration and
- * bans, worker pool with listeners, control socket, persister timer.
+ * bans, the security event log, worker pool with listeners, control
+ * socket, persister timer.
  * Stop on SIGTERM / SIGINT: control socket and timers first, then the
  * workers, then a last flush of registrations and bans. The sections below
  * follow that order.
@@ -360,6 +361,7 @@ static void stop_main(struct serve *s)
     sw_admin_stop(&s->admin); /* joins the HTTP thread, which uses ctl */
     sw_control_close(&s->ctl);
     sw_guard_close(&s->core.guard);
+    sw_evlog_close(&s->core.evlog);
     sw_calls_close(&s->core);
     loop_signals_close(&s->sigs);
     if (s->has_persist_timer) {
@@ -373,6 +375,7 @@ static void on_signal(void *ud, int signum)
     if (signum == SIGHUP) {
         log_info(&lc, "SIGHUP: reloading the shield's configuration");
         sw_guard_reload(&s->core.guard);
+        sw_evlog_reload(&s->core.evlog);
         sw_calls_reload(&s->core);
         return;
     }
@@ -517,6 +520,11 @@ static int start(struct serve *s)
     if (rc != 0) {
         return rc;
     }
+    /* Before any thread that can raise a security event. */
+    rc = sw_evlog_open(&s->core.evlog, &s->loop, s->st);
+    if (rc != 0) {
+        return rc;
+    }
 
     rc = loop_pool_init(&s->pool, cfg->workers);
     if (rc != 0) {
@@ -597,6 +605,8 @@ static void finish(struct serve *s)
     if (s->has_guard) {
         sw_guard_fini(&s->core.guard);
     }
+    /* Every producer is gone: the last events are written. */
+    sw_evlog_fini(&s->core.evlog);
     sw_conns_fini(&s->core.conns);
     net_ctx_free(s->core.net);
     s->core.net = NULL;

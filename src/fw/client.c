@@ -47,9 +47,13 @@ struct fw {
     _Atomic uint64_t sent; /* see struct fw_stats */
     _Atomic uint64_t dropped;
     _Atomic uint64_t errors;
-    atomic_bool resync;        /* a request was lost to a full socket */
-    _Atomic uint32_t sync_seq; /* last SYNC sent */
-    uint32_t sync_acked;       /* last SYNC answered (reader thread) */
+    atomic_bool resync;             /* a request was lost to a full socket */
+    _Atomic uint32_t sync_seq;      /* last SYNC sent */
+    uint32_t sync_acked;            /* last SYNC answered (reader thread) */
+    uint8_t ssh_seq;                /* last SSH request sent (main thread) */
+    uint8_t ssh_acked;              /* last SSH request answered */
+    int ssh_err;                    /* its errno, 0 on success */
+    char ssh_text[FW_REP_TEXT_CAP]; /* its message */
     char table[FW_TABLE_MAX + 1];
     char status[FW_STATUS_CAP]; /* text for ST_ACTIVE / ST_UNAVAIL */
 };
@@ -155,6 +159,11 @@ static int read_replies(struct fw *fw)
             break;
         case FW_REP_SYNC:
             fw->sync_acked = rep.arg;
+            break;
+        case FW_REP_SSH:
+            fw->ssh_acked = (uint8_t)rep.arg;
+            fw->ssh_err = rep.err;
+            memcpy(fw->ssh_text, rep.text, sizeof(fw->ssh_text));
             break;
         default:
             break; /* a late status: nothing to do */
@@ -421,6 +430,63 @@ int fw_sync(struct fw *fw, int timeout_ms)
         if (rc != 0) {
             return rc;
         }
+    }
+    return 0;
+}
+
+int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
+                   int timeout_ms, char *err, size_t cap)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    struct fw_req req = { 0 };
+    int rc;
+
+    if (cap > 0) {
+        err[0] = '\0';
+    }
+    if (fw == NULL || atomic_load(&fw->state) != ST_ACTIVE) {
+        snprintf(err, cap, "the firewall helper is not running (%s)",
+                 fw_status(fw));
+        return -ENOTCONN;
+    }
+    if (net != NULL && !sec_net_is_valid(net)) {
+        return -EINVAL;
+    }
+    req.type = net == NULL     ? FW_REQ_SSH_FLUSH
+               : timeout_s > 0 ? FW_REQ_SSH_ADD
+                               : FW_REQ_SSH_DEL;
+    if (net != NULL) {
+        req.net = *net;
+    }
+    req.arg = req.type == FW_REQ_SSH_ADD ? timeout_s : 0;
+    /* Never 0, so a zeroed ssh_acked matches no request. */
+    fw->ssh_seq = (uint8_t)(fw->ssh_seq == UINT8_MAX ? 1 : fw->ssh_seq + 1);
+    req.seq = fw->ssh_seq;
+    for (;;) {
+        rc = send_req(fw, &req);
+        if (rc != -EAGAIN) {
+            break;
+        }
+        atomic_fetch_sub(&fw->dropped, 1); /* retried, not lost */
+        rc = wait_fd(fw->fd, POLLOUT, deadline);
+        if (rc != 0) {
+            break;
+        }
+    }
+    while (rc == 0 && fw->ssh_acked != req.seq) {
+        rc = wait_fd(fw->fd, POLLIN, deadline);
+        if (rc == 0) {
+            rc = read_replies(fw);
+        }
+    }
+    if (rc != 0) {
+        snprintf(err, cap, "firewall helper: %s",
+                 rc == -ETIMEDOUT ? "no answer" : strerror(-rc));
+        return rc;
+    }
+    if (fw->ssh_err != 0) {
+        snprintf(err, cap, "%s", fw->ssh_text);
+        return -fw->ssh_err;
     }
     return 0;
 }

@@ -13,6 +13,10 @@
  * so a /64 can be banned while /128s inside it are; all four have per-
  * element timeouts and counters. A chain hooked at prerouting, priority
  * raw, drops every packet whose source is in one of them.
+ *
+ * The helper also changes temporary SSH grants in the service table
+ * "inet <table>_fw" (fw_ssh_request(); the table itself is render.h's and
+ * apply.h's, loaded by the CLI, never by the daemon).
  */
 #ifndef SW_FW_FW_H
 #define SW_FW_FW_H
@@ -148,6 +152,21 @@ int fw_on_readable(struct fw *fw);
  * Returns 0, -ETIMEDOUT, -ENOTCONN (no helper) or -EPIPE (helper gone).
  */
 int fw_sync(struct fw *fw, int timeout_ms);
+
+/*
+ * Temporary SSH grants through the helper (fw/ssh.h uses this): with
+ * 'net' and 'timeout_s' > 0 (1..FW_TIMEOUT_MAX_S) add 'net' to set
+ * ssh_allow4 / ssh_allow6 of table "inet <table>_fw" with that kernel
+ * timeout, with 'timeout_s' 0 remove it, with 'net' NULL empty both sets.
+ * Blocks until the helper answers, at most 'timeout_ms': for the main
+ * loop's thread only (as fw_on_readable(), which it does not run
+ * concurrently with). Returns 0, -ENOTCONN (no helper running),
+ * -EINVAL, -ETIMEDOUT, -EPIPE, or the helper's nft failure as -errno
+ * (-ENOENT: the service table or set is missing); 'err' (cap bytes) says
+ * why in words.
+ */
+int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
+                   int timeout_ms, char *err, size_t cap);
 
 /*
  * Drop CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_SYS_MODULE from

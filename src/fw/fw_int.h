@@ -25,6 +25,11 @@ enum fw_req_type {
     FW_REQ_DEL = 2,   /* lift the ban of 'net' */
     FW_REQ_FLUSH = 3, /* lift every ban */
     FW_REQ_SYNC = 4,  /* apply what came before, answer FW_REP_SYNC 'arg' */
+    /* Temporary SSH grants in the service table "<table>_fw" (ssh.h),
+     * each answered by FW_REP_SSH carrying the request's 'seq'. */
+    FW_REQ_SSH_ADD = 5,   /* grant 'net' for 'arg' seconds (1..) */
+    FW_REQ_SSH_DEL = 6,   /* revoke the grant of 'net' */
+    FW_REQ_SSH_FLUSH = 7, /* revoke every grant */
 };
 
 /* Replies, helper -> parent. */
@@ -33,9 +38,11 @@ enum fw_rep_type {
     FW_REP_UNAVAIL = 2, /* can't work: 'err' and 'text' say why; exits */
     FW_REP_ERROR = 3,   /* one request failed: 'text' is nft's message */
     FW_REP_SYNC = 4,    /* everything before SYNC 'arg' was applied */
+    FW_REP_SSH = 5,     /* SSH request 'arg' done: 'err' 0 or errno, 'text' */
 };
 
-/* Encoded sizes: type, family, prefix, reserved, arg (4), addr (16). */
+/* Encoded sizes: type, family, prefix, reserved (SSH_*: seq), arg (4),
+ * addr (16). */
 #define FW_REQ_LEN 24
 /* type, 3 reserved, err (4), arg (4), text (244, NUL-terminated). */
 #define FW_REP_LEN      256
@@ -43,8 +50,9 @@ enum fw_rep_type {
 
 struct fw_req {
     uint8_t type;       /* enum fw_req_type */
-    struct sec_net net; /* ADD, DEL: valid; otherwise zero */
-    uint32_t arg;       /* ADD: timeout_s; SYNC: sequence number */
+    uint8_t seq;        /* SSH_*: echoed in FW_REP_SSH; otherwise 0 */
+    struct sec_net net; /* ADD, DEL, SSH_ADD, SSH_DEL: valid; else zero */
+    uint32_t arg;       /* ADD, SSH_ADD: timeout_s; SYNC: sequence number */
 };
 
 struct fw_rep {
@@ -59,7 +67,8 @@ int fw_req_encode(const struct fw_req *req, uint8_t *buf);
 
 /*
  * Decode 'len' bytes into *req: exactly FW_REQ_LEN, known type, a valid
- * network (sec_net_is_valid) for ADD / DEL, zeros elsewhere. Returns 0 or
+ * network (sec_net_is_valid) for ADD / DEL / SSH_ADD / SSH_DEL, a timeout
+ * of 1..FW_TIMEOUT_MAX_S for SSH_ADD, zeros elsewhere. Returns 0 or
  * -EINVAL.
  */
 int fw_req_decode(const uint8_t *buf, size_t len, struct fw_req *req);
@@ -115,6 +124,28 @@ int fw_err_from_text(const char *text);
  * (or its first line), into 'out' (cap bytes). Returns 'out'.
  */
 const char *fw_err_first_line(const char *text, char *out, size_t cap);
+
+/*
+ * The commands for one SSH_ADD / SSH_DEL / SSH_FLUSH request on sets
+ * ssh_allow4 / ssh_allow6 of table inet 'svc_table', idempotent like
+ * fw_cmd_req() (ssh.c). Returns the length, -ENOSPC or -EINVAL.
+ */
+int fw_cmd_ssh(char *buf, size_t cap, const char *svc_table,
+               const struct fw_req *req);
+
+/* ---- nftables in this process (apply.c) --------------------------------- */
+
+/*
+ * Run 'script' with libnftables in the calling process, which needs
+ * CAP_NET_ADMIN (checked first, as is the netfilter netlink socket, so
+ * libnftables never gets to exit the process). 'check' only validates
+ * it in the kernel, as `nft -c` does. Listings go to 'out' (may be NULL).
+ * Returns 0, or -errno (fw_err_from_text, -EPERM without the capability)
+ * with nft's first error line in err (cap bytes).
+ */
+struct buf;
+int fw_nft_local(const char *script, bool check, struct buf *out, char *err,
+                 size_t cap);
 
 /* ---- batches (helper) --------------------------------------------------- */
 

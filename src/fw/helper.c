@@ -4,8 +4,10 @@
  * CAP_NET_ADMIN, closes everything it inherited but its socket, creates
  * the table, then applies the daemon's requests in batches (one
  * libnftables call for whatever has arrived) until EOF or SIGTERM, when it
- * deletes the table and exits. It reports failures as messages; it never
- * logs (its stdio is /dev/null).
+ * deletes the table and exits. Temporary SSH grants (elements of the
+ * service table "<table>_fw", which it never creates) run at once and are
+ * answered. It reports failures as messages; it never logs (its stdio is
+ * /dev/null).
  */
 #include "fw/fw_int.h"
 
@@ -21,6 +23,8 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "fw/render.h"
 
 #define HELPER_FD 3
 
@@ -151,8 +155,9 @@ static unsigned n_hosts;
 
 struct helper {
     struct run_ctx rc;
-    int nl;       /* netlink socket for host bans */
-    uint32_t seq; /* its next sequence number */
+    int nl;                     /* netlink socket for host bans */
+    uint32_t seq;               /* its next sequence number */
+    char svc[FW_TABLE_MAX + 1]; /* service table ("" if none fits) */
 };
 
 static void apply_hosts(struct helper *h)
@@ -201,6 +206,29 @@ static void enqueue(struct helper *h, const struct fw_req *req)
     }
 }
 
+/* A temporary SSH grant change, run at once and answered (the daemon
+ * waits for it). */
+static void run_ssh(struct helper *h, const struct fw_req *req)
+{
+    char script[FW_CMD_CAP];
+    char err[1024];
+    char line[FW_REP_TEXT_CAP];
+    struct fw_rep rep;
+
+    if (h->svc[0] == '\0'
+        || fw_cmd_ssh(script, sizeof(script), h->svc, req) < 0) {
+        fw_rep_set(&rep, FW_REP_SSH, EINVAL, req->seq,
+                   "no service table name fits this ban table's");
+    } else if (nft_run(&h->rc, script, err, sizeof(err)) != 0) {
+        fw_err_first_line(err, line, sizeof(line));
+        fw_rep_set(&rep, FW_REP_SSH, fw_err_from_text(err), req->seq, "%s",
+                   line);
+    } else {
+        fw_rep_set(&rep, FW_REP_SSH, 0, req->seq, "ok");
+    }
+    send_rep(&rep);
+}
+
 static void serve(struct helper *h)
 {
     uint8_t buf[FW_REP_LEN];
@@ -243,6 +271,11 @@ static void serve(struct helper *h)
                 send_rep(&rep);
                 continue;
             }
+            if (req.type >= FW_REQ_SSH_ADD) {
+                apply_all(h);
+                run_ssh(h, &req);
+                continue;
+            }
             enqueue(h, &req);
         }
         apply_all(h);
@@ -254,7 +287,7 @@ noreturn void fw_helper_main(int fd, const char *table, pid_t parent)
     char script[2048];
     char err[1024];
     char line[FW_REP_TEXT_CAP];
-    struct helper h = { { NULL }, -1, 1 };
+    struct helper h = { { NULL }, -1, 1, "" };
     struct fw_rep rep;
 
     reset_signals();
@@ -303,6 +336,9 @@ noreturn void fw_helper_main(int fd, const char *table, pid_t parent)
         unavailable(fw_err_from_text(err), why);
     }
     fw_batch_init(&batch, table);
+    if (fw_svc_table_name(table, h.svc, sizeof(h.svc)) != 0) {
+        h.svc[0] = '\0';
+    }
     fw_rep_set(&rep, FW_REP_ACTIVE, 0, 0, "active");
     send_rep(&rep);
 

@@ -28,12 +28,30 @@ static uint32_t get32(const uint8_t *p)
 
 static bool req_has_net(uint8_t type)
 {
-    return type == FW_REQ_ADD || type == FW_REQ_DEL;
+    return type == FW_REQ_ADD || type == FW_REQ_DEL || type == FW_REQ_SSH_ADD
+           || type == FW_REQ_SSH_DEL;
+}
+
+static bool req_has_arg(uint8_t type)
+{
+    return type == FW_REQ_ADD || type == FW_REQ_SYNC || type == FW_REQ_SSH_ADD;
+}
+
+static bool req_is_ssh(uint8_t type)
+{
+    return type >= FW_REQ_SSH_ADD && type <= FW_REQ_SSH_FLUSH;
 }
 
 static bool req_type_ok(uint8_t type)
 {
-    return type >= FW_REQ_ADD && type <= FW_REQ_SYNC;
+    return type >= FW_REQ_ADD && type <= FW_REQ_SSH_FLUSH;
+}
+
+/* A grant always has a kernel timeout: one without would never close. */
+static bool ssh_arg_ok(const struct fw_req *req)
+{
+    return req->type != FW_REQ_SSH_ADD
+           || (req->arg > 0 && req->arg <= FW_TIMEOUT_MAX_S);
 }
 
 int fw_req_encode(const struct fw_req *req, uint8_t *buf)
@@ -44,6 +62,9 @@ int fw_req_encode(const struct fw_req *req, uint8_t *buf)
     if (req_has_net(req->type) && !sec_net_is_valid(&req->net)) {
         return -EINVAL;
     }
+    if (!ssh_arg_ok(req)) {
+        return -EINVAL;
+    }
     memset(buf, 0, FW_REQ_LEN);
     buf[0] = req->type;
     if (req_has_net(req->type)) {
@@ -51,7 +72,10 @@ int fw_req_encode(const struct fw_req *req, uint8_t *buf)
         buf[2] = req->net.prefix;
         memcpy(buf + 8, req->net.addr, 16);
     }
-    if (req->type == FW_REQ_ADD || req->type == FW_REQ_SYNC) {
+    if (req_is_ssh(req->type)) {
+        buf[3] = req->seq;
+    }
+    if (req_has_arg(req->type)) {
         put32(buf + 4, req->arg);
     }
     return 0;
@@ -61,11 +85,15 @@ int fw_req_decode(const uint8_t *buf, size_t len, struct fw_req *req)
 {
     struct fw_req r;
 
-    if (len != FW_REQ_LEN || !req_type_ok(buf[0]) || buf[3] != 0) {
+    if (len != FW_REQ_LEN || !req_type_ok(buf[0])
+        || (buf[3] != 0 && !req_is_ssh(buf[0]))) {
         return -EINVAL;
     }
     memset(&r, 0, sizeof(r));
     r.type = buf[0];
+    if (req_is_ssh(r.type)) {
+        r.seq = buf[3];
+    }
     if (req_has_net(r.type)) {
         if (buf[1] != 4 && buf[1] != 6) {
             return -EINVAL;
@@ -86,9 +114,12 @@ int fw_req_decode(const uint8_t *buf, size_t len, struct fw_req *req)
             return -EINVAL;
         }
     }
-    if (r.type == FW_REQ_ADD || r.type == FW_REQ_SYNC) {
+    if (req_has_arg(r.type)) {
         r.arg = get32(buf + 4);
     } else if (get32(buf + 4) != 0) {
+        return -EINVAL;
+    }
+    if (!ssh_arg_ok(&r)) {
         return -EINVAL;
     }
     *req = r;
@@ -112,7 +143,7 @@ int fw_rep_decode(const uint8_t *buf, size_t len, struct fw_rep *rep)
     const uint8_t *text = buf + 12;
     size_t n;
 
-    if (len != FW_REP_LEN || buf[0] < FW_REP_ACTIVE || buf[0] > FW_REP_SYNC
+    if (len != FW_REP_LEN || buf[0] < FW_REP_ACTIVE || buf[0] > FW_REP_SSH
         || buf[1] != 0 || buf[2] != 0 || buf[3] != 0) {
         return -EINVAL;
     }

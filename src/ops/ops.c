@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The operation dispatcher, response and request-member helpers, and the
- * tenant and registration operations. User operations live in user.c, the
+ * tenant and registration operations (a tenant's password policy in
+ * tenant_policy.c). User operations live in user.c, the
  * shield's in security.c, iprule.c, ban.c, uarule.c, geo.c and rate.c, the
- * calls' in calls.c, trunk.c, rules.c and cdr.c.
+ * calls' in calls.c, trunk.c, rules.c and cdr.c, the security event log's
+ * in events.c.
  */
 #include "ops/ops.h"
 
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "ops/fwops.h"
 #include "ops/ops_int.h"
 #include "store/store.h"
 
@@ -427,6 +430,8 @@ static const struct {
 } ops_table[] = {
     { "tenant.add", tenant_add },
     { "tenant.list", tenant_list },
+    { "tenant.policy.set", ops_tenant_policy_set },
+    { "tenant.policy.show", ops_tenant_policy_show },
     { "user.add", ops_user_add },
     { "user.list", ops_user_list },
     { "user.set", ops_user_set },
@@ -494,6 +499,10 @@ static const struct {
     { "suspend.list", ops_suspend_list },
     { "suspend.lift", ops_suspend_lift },
     { "cdr.list", ops_cdr_list },
+    { "ssh.open", ops_ssh_open },
+    { "ssh.close", ops_ssh_close },
+    { "ssh.list", ops_ssh_list },
+    { "event.list", ops_event_list },
 };
 
 int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)

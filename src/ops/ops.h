@@ -16,6 +16,13 @@
  * Operations (members beyond these are refused, naming the member):
  *   tenant.add  domain, [name]            -> tenant{}
  *   tenant.list                           -> tenants[]
+ *   tenant.policy.set  domain, [pw_min_len 8..20], [pw_classes 1..4],
+ *               [pw_expiry_days 30..365], [pw_history 0..24] (at least
+ *               one; the others keep their value; a range error has rule
+ *               "range")                  -> tenant{}, policy{pw_min_len,
+ *                                            pw_classes, pw_expiry_days,
+ *                                            pw_history}
+ *   tenant.policy.show domain             -> tenant{}, policy{}
  *   user.add    user "ext@domain" (or ext + domain), [role admin |
  *               international | standard (default)], [name], [email],
  *               [sip_password | generate_password:true]
@@ -143,6 +150,27 @@
  *               cancelled], [limit 1..1000 (100)], [offset]
  *                                          -> cdrs[] (newest first),
  *                                             total, limit, offset
+ *
+ * Security event log (written by the daemon; its control socket writes
+ * the queued events before listing):
+ *   event.list  [kind (ban, auth_failure, ... as sec_ev_name)], [address],
+ *               [since (unix s)], [limit 1..1000 (100)], [offset]
+ *                                          -> events[] (newest first),
+ *                                             total, limit, offset
+ *               event {id, at, kind, address, country ("" unknown),
+ *               detail (the event's key=value fields)}
+ * Temporary SSH access (needs ctx->ssh; fwops.c):
+ *   ssh.open    [from] (CIDR; default the caller's address), minutes |
+ *               seconds (ctx->ssh->min_s .. 86400) -> grant{}
+ *               Refused (code "policy") with [firewall] temp_ssh = off,
+ *               for sources broader than /16 (IPv6 /48), or when the
+ *               service firewall is not applied. Logged as event=ssh_open.
+ *   ssh.close   [from] (none: every grant) -> closed[] (sources that were
+ *               open); event=ssh_close per grant
+ *   ssh.list                               -> grants[], enabled
+ *               grant {from, opened_at, expires_at, seconds, by, state
+ *               open | closed, expires_in (open) | closed_at + cause
+ *               "expired" (closed)}
  * Call objects: group {id, name, members[] (exts), created_at}; profile
  * {domain, country_code, national_prefix, international_prefix,
  * time_zone, updated_at}; entry {id, <value member>, description,
@@ -183,6 +211,7 @@
 /* Most entries one user.import request may carry. */
 #define OPS_USER_IMPORT_MAX 100000
 
+struct fw_ssh_ctl;
 struct store;
 struct store_ban;
 struct store_binding;
@@ -222,6 +251,7 @@ struct ops_ctx {
     void *hooks_ud;                /* passed to every hook */
     const struct sw_clock *clock;  /* NULL: the real clock */
     const char *client_ip;         /* operator's address; NULL unknown */
+    const struct fw_ssh_ctl *ssh;  /* temporary SSH; NULL: not available */
 };
 
 /*

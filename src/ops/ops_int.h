@@ -48,6 +48,8 @@ int ops_tenant_lookup(struct ops_ctx *ctx, const char *domain,
 /* Tenant JSON object (policy included). */
 json_t *ops_tenant_json(const struct store_tenant *t);
 
+ops_handler_fn ops_tenant_policy_set;
+ops_handler_fn ops_tenant_policy_show;
 ops_handler_fn ops_user_add;
 ops_handler_fn ops_user_list;
 ops_handler_fn ops_user_set;
@@ -138,6 +140,7 @@ ops_handler_fn ops_fraud_rm;
 ops_handler_fn ops_suspend_list;
 ops_handler_fn ops_suspend_lift;
 ops_handler_fn ops_cdr_list;
+ops_handler_fn ops_event_list;
 
 /*
  * Unsigned integer member 'key' in [lo, hi] (a decimal string is accepted

@@ -74,6 +74,9 @@ static int load_row(void *ud, const char *key, const char *value)
 {
     struct load_walk *w = ud;
     char why[SEC_SETTINGS_ERR_CAP];
+    if (strchr(key, '.')) {
+        return 0; /* "admin.*": another subsystem's setting */
+    }
     struct sec_settings next = *w->s;
     if (sec_settings_set(&next, key, value, why, sizeof(why)) == 0
         && sec_settings_check(&next, why, sizeof(why)) == 0) {

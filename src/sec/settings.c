@@ -4,7 +4,8 @@
  * help, and the parsing and printing of values. Ranges mirror
  * sec_detect_cfg_check() and the per-source table's limits so a value
  * accepted here is one the shield can be built with; the table sizes that
- * have no other owner (max_bans, events_per_s) get their bounds here.
+ * have no other owner (max_bans, events_per_s, the event log's retention)
+ * get their bounds here.
  */
 #include "sec/settings.h"
 
@@ -107,6 +108,10 @@ static const struct key_def keys[] = {
           "mirror bans into nftables (needs [firewall] nftables)"),
     NUM("events_per_s", "50", events_per_s, 1, 100000,
         "security log lines per event type per second"),
+    NUM("event_log_max_rows", "100000", event_log_max_rows, 1000, 10000000,
+        "security events kept in the database (oldest purged first)"),
+    NUM("event_log_max_days", "90", event_log_max_days, 1, 3650,
+        "security events older than this are purged, days"),
 };
 
 #undef NUM
@@ -122,6 +127,8 @@ void sec_settings_defaults(struct sec_settings *s)
     s->geo_unknown_block = false;
     s->kernel_sync = true;
     s->events_per_s = 50;
+    s->event_log_max_rows = 100000;
+    s->event_log_max_days = 90;
 }
 
 size_t sec_settings_count(void)

@@ -25,13 +25,15 @@
 #define SEC_SETTINGS_VALUE_CAP PATH_MAX
 
 struct sec_settings {
-    struct sec_detect_cfg det;  /* detector thresholds (detect.h) */
-    uint32_t source_table_size; /* per-source table entries */
-    uint32_t max_bans;          /* active bans at most */
-    char geoip_db[PATH_MAX];    /* .mmdb path; "" = GeoIP off */
-    bool geo_unknown_block;     /* block addresses with no country */
-    bool kernel_sync;           /* mirror bans into nftables */
-    uint32_t events_per_s;      /* security log lines per type per second */
+    struct sec_detect_cfg det;   /* detector thresholds (detect.h) */
+    uint32_t source_table_size;  /* per-source table entries */
+    uint32_t max_bans;           /* active bans at most */
+    char geoip_db[PATH_MAX];     /* .mmdb path; "" = GeoIP off */
+    bool geo_unknown_block;      /* block addresses with no country */
+    bool kernel_sync;            /* mirror bans into nftables */
+    uint32_t events_per_s;       /* security log lines per type per second */
+    uint32_t event_log_max_rows; /* security events kept in the database */
+    uint32_t event_log_max_days; /* ... and for at most this many days */
 };
 
 /* One key, for listings and help. Static storage. */

@@ -439,7 +439,33 @@ static const char *const v4[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3, v4 };
+static const char *const v5[] = {
+    /* v5: the security event log. Recorded events (AUTOINCREMENT: ids are
+     * never reused after a purge, so a page stays a page) and the hourly
+     * counts of every event by kind. IF NOT EXISTS as in v3. */
+    "CREATE TABLE IF NOT EXISTS security_events ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 31),"
+    "  address TEXT NOT NULL DEFAULT '' CHECK (length(address) <= 63),"
+    "  country TEXT NOT NULL DEFAULT '' CHECK (length(country) IN (0, 2)),"
+    "  detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 511)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS security_events_at ON security_events(at);"
+    "CREATE INDEX IF NOT EXISTS security_events_kind"
+    "  ON security_events(kind, id);"
+    "CREATE INDEX IF NOT EXISTS security_events_address"
+    "  ON security_events(address, id);"
+    "CREATE TABLE IF NOT EXISTS security_event_hours ("
+    "  hour INTEGER NOT NULL CHECK (hour % 3600 = 0),"
+    "  kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 31),"
+    "  n INTEGER NOT NULL DEFAULT 0 CHECK (n >= 0),"
+    "  PRIMARY KEY (hour, kind)"
+    ") WITHOUT ROWID;",
+    NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3, v4, v5 };
 
 int store_schema_version(void)
 {

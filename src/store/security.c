@@ -16,11 +16,14 @@
 /* Settings                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Names of [a-z0-9_], optionally namespaced by another subsystem with
+ * dots ("admin.session_idle_s"). */
 static bool key_ok(const char *key)
 {
     size_t n = key ? strlen(key) : 0;
-    return n >= 1 && n <= STORE_SETTING_KEY_MAX
-           && strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
+    return n >= 1 && n <= STORE_SETTING_KEY_MAX && key[0] != '.'
+           && key[n - 1] != '.'
+           && strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
 }
 
 /* Write any key, the reserved one included. */
@@ -46,7 +49,7 @@ int store_setting_set(struct store *st, const char *key, const char *value,
 {
     if (!key_ok(key)) {
         return store_fail(st, -EINVAL,
-                          "setting name must be 1..64 of [a-z0-9_]");
+                          "setting name must be 1..64 of [a-z0-9_.]");
     }
     if (strcmp(key, STORE_SETTING_UA_SEEDED) == 0) {
         return store_fail(st, -EINVAL, "setting %s is reserved", key);

@@ -129,6 +129,18 @@ int store_tenant_add(struct store *st, const char *domain, const char *name,
 int store_tenant_find(struct store *st, const char *domain,
                       struct store_tenant *out);
 
+/* By id. Returns 0, -ENOENT or -EIO. (n_users is not filled.) */
+int store_tenant_get(struct store *st, int64_t id, struct store_tenant *out);
+
+/*
+ * Replace the password members of tenant 'id''s policy (pw_min_len 8..20,
+ * pw_classes 1..4, pw_expiry_days 30..365, pw_history 0..24) with those
+ * of 'pol'; its other members are ignored. Returns 0, -EINVAL (out of
+ * range), -ENOENT or -EIO.
+ */
+int store_tenant_set_pw_policy(struct store *st, int64_t id,
+                               const struct store_tenant_policy *pol);
+
 typedef int store_tenant_fn(void *ud, const struct store_tenant *t);
 
 /*
@@ -320,9 +332,10 @@ int store_binding_purge_expired(struct store *st, int64_t now,
 #define STORE_SETTING_UA_SEEDED "ua_seeded"
 
 /*
- * Set 'key' (1..64 bytes of [a-z0-9_]) to 'value' (0..4096 bytes, no
- * NUL), updated_at 'now'. The reserved key STORE_SETTING_UA_SEEDED is
- * refused. Returns 0, -EINVAL or -EIO.
+ * Set 'key' (1..64 bytes of [a-z0-9_], or dotted names such as
+ * "admin.session_idle_s" that other subsystems use for their own settings)
+ * to 'value' (0..4096 bytes, no NUL), updated_at 'now'. The reserved key
+ * STORE_SETTING_UA_SEEDED is refused. Returns 0, -EINVAL or -EIO.
  */
 int store_setting_set(struct store *st, const char *key, const char *value,
                       int64_t now);

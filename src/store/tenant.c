@@ -139,3 +139,72 @@ int store_tenant_list(struct store *st, store_tenant_fn *cb, void *ud)
     store_ok(st);
     return 0;
 }
+
+/* Prepared for one use (rare calls: no slot in the statement cache). */
+static sqlite3_stmt *prep_once(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        store_fail_sql(st, rc, "preparing statement");
+        return NULL;
+    }
+    return s;
+}
+
+int store_tenant_get(struct store *st, int64_t id, struct store_tenant *out)
+{
+    sqlite3_stmt *s =
+        prep_once(st, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = ?1");
+    if (!s) {
+        return -EIO;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        row_to_tenant(s, out);
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) {
+        store_ok(st);
+        return 0;
+    }
+    if (rc == SQLITE_DONE) {
+        return store_fail(st, -ENOENT, "no tenant with id %lld", (long long)id);
+    }
+    return store_fail_sql(st, rc, "reading tenant");
+}
+
+static bool in_range(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    return v >= lo && v <= hi;
+}
+
+int store_tenant_set_pw_policy(struct store *st, int64_t id,
+                               const struct store_tenant_policy *pol)
+{
+    if (!in_range(pol->pw_min_len, 8, 20) || !in_range(pol->pw_classes, 1, 4)
+        || !in_range(pol->pw_expiry_days, 30, 365)
+        || !in_range(pol->pw_history, 0, 24)) {
+        return store_fail(st, -EINVAL, "password policy out of range");
+    }
+    sqlite3_stmt *s =
+        prep_once(st, "UPDATE tenants SET pw_min_len = ?2, pw_classes = ?3, "
+                      "pw_expiry_days = ?4, pw_history = ?5 WHERE id = ?1");
+    if (!s) {
+        return -EIO;
+    }
+    int changes = 0;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, pol->pw_min_len);
+    sqlite3_bind_int64(s, 3, pol->pw_classes);
+    sqlite3_bind_int64(s, 4, pol->pw_expiry_days);
+    sqlite3_bind_int64(s, 5, pol->pw_history);
+    int rc = store_step_done(st, s, "saving password policy", &changes);
+    sqlite3_finalize(s);
+    if (rc == 0 && changes == 0) {
+        return store_fail(st, -ENOENT, "no tenant with id %lld", (long long)id);
+    }
+    return rc;
+}

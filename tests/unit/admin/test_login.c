@@ -303,6 +303,156 @@ static void support_link_failures_count(void **state)
     assert_true(admin_login_blocked(&fx->ctx, &a, NULL));
 }
 
+static void require_2fa_marks_system_admins(void **state)
+{
+    struct admin_fx *fx = *state;
+    struct admin_login_res r;
+    struct admin_principal p;
+    struct admin_totp_enrolment e;
+    char codes[ADMIN_RECOVERY_CODES][ADMIN_RECOVERY_CODE_CAP];
+    char code[7];
+    int64_t id =
+        fx_account(fx, "root", STORE_ADMIN_SYSTEM, "Right-Pass-91", false);
+    fx_account(fx, "tadm", STORE_ADMIN_TENANT, "Right-Pass-92", false);
+    struct admin_config cfg = fx->ctx.cfg;
+    cfg.require_2fa = true;
+    assert_int_equal(admin_ctx_set_config(&fx->ctx, &cfg), 0);
+    /* Sign-in still works, but the session must enrol first. */
+    r = login(fx, "root", "Right-Pass-91", NULL, NULL, "203.0.113.9");
+    assert_string_equal(ST(r), "ok");
+    assert_int_equal(admin_session_lookup(&fx->ctx, r.session.token, true, &p),
+                     0);
+    assert_true(p.must_enrol_2fa);
+    /* Tenant administrators are not concerned. */
+    struct admin_login_res t =
+        login(fx, "tadm", "Right-Pass-92", NULL, NULL, "203.0.113.9");
+    struct admin_principal tp;
+    assert_string_equal(ST(t), "ok");
+    assert_int_equal(admin_session_lookup(&fx->ctx, t.session.token, true, &tp),
+                     0);
+    assert_false(tp.must_enrol_2fa);
+    /* Enrolled: the same session is free at once. */
+    struct admin_actor who = { .name = "root", .admin_id = id };
+    assert_int_equal(admin_mfa_enrol_begin(&fx->ctx, &who, id, &e), 0);
+    assert_int_equal(admin_session_lookup(&fx->ctx, r.session.token, true, &p),
+                     0);
+    assert_true(p.must_enrol_2fa); /* pending is not enough */
+    code_now(fx, e.secret_b32, code);
+    assert_int_equal(admin_mfa_enrol_confirm(&fx->ctx, &who, id, code, codes),
+                     0);
+    assert_int_equal(admin_session_lookup(&fx->ctx, r.session.token, true, &p),
+                     0);
+    assert_false(p.must_enrol_2fa);
+    /* Setting off: nobody is marked. */
+    assert_int_equal(admin_mfa_disable(&fx->ctx, &who, id), 0);
+    assert_int_equal(admin_session_lookup(&fx->ctx, r.session.token, true, &p),
+                     0);
+    assert_true(p.must_enrol_2fa);
+    cfg.require_2fa = false;
+    assert_int_equal(admin_ctx_set_config(&fx->ctx, &cfg), 0);
+    assert_int_equal(admin_session_lookup(&fx->ctx, r.session.token, true, &p),
+                     0);
+    assert_false(p.must_enrol_2fa);
+    sodium_memzero(&e, sizeof(e));
+}
+
+static void tenant_password_expiry_forces_change(void **state)
+{
+    struct admin_fx *fx = *state;
+    struct admin_login_res r;
+    struct store_tenant_policy pol;
+    store_tenant_policy_defaults(&pol);
+    pol.pw_expiry_days = 30;
+    assert_int_equal(store_tenant_set_pw_policy(fx->st, fx->tid, &pol), 0);
+    /* Accounts were made at FX_T0 and the clock starts there. */
+    fx_account(fx, "tadm", STORE_ADMIN_TENANT, "Right-Pass-92", false);
+    fx_account(fx, "root", STORE_ADMIN_SYSTEM, "Right-Pass-91", false);
+    fx_advance(fx, 30 * 86400 - 1);
+    r = login(fx, "tadm", "Right-Pass-92", NULL, NULL, "203.0.113.9");
+    assert_string_equal(ST(r), "ok");
+    fx_advance(fx, 1);
+    r = login(fx, "tadm", "Right-Pass-92", NULL, NULL, "203.0.113.9");
+    assert_string_equal(ST(r), "change_required");
+    assert_string_equal(r.session.token, "");
+    /* System administrators have no tenant, so no expiry. */
+    r = login(fx, "root", "Right-Pass-91", NULL, NULL, "203.0.113.9");
+    assert_string_equal(ST(r), "ok");
+    /* The change itself is held to the tenant's rules. */
+    r = login(fx, "tadm", "Right-Pass-92", NULL, "Right-Pass-92",
+              "203.0.113.9");
+    assert_string_equal(ST(r), "password_refused");
+    r = login(fx, "tadm", "Right-Pass-92", NULL, "Fresh-Pass-83",
+              "203.0.113.9");
+    assert_string_equal(ST(r), "ok");
+    r = login(fx, "tadm", "Fresh-Pass-83", NULL, NULL, "203.0.113.9");
+    assert_string_equal(ST(r), "ok");
+}
+
+static void tenant_policy_on_portal_accounts(void **state)
+{
+    struct admin_fx *fx = *state;
+    struct policy_violation why;
+    struct store_admin a;
+    struct store_tenant_policy pol;
+    int64_t id =
+        fx_account(fx, "tadm", STORE_ADMIN_TENANT, "Right-Pass-92", false);
+    assert_int_equal(store_admin_get(fx->st, id, &a), 0);
+    /* Default tenant policy: 8 characters, 3 classes. */
+    assert_int_equal(
+        admin_password_check(&fx->ctx, &a, NULL, 0, "ZQXW75391", &why),
+        -EINVAL);
+    assert_int_equal(why.rule, POLICY_RULE_TOO_FEW_CLASSES);
+    assert_int_equal(
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Zqxw-5739", &why), 0);
+    /* Stricter: 14 characters and all four classes. */
+    store_tenant_policy_defaults(&pol);
+    pol.pw_min_len = 14;
+    pol.pw_classes = 4;
+    pol.pw_history = 8;
+    assert_int_equal(store_tenant_set_pw_policy(fx->st, fx->tid, &pol), 0);
+    assert_int_equal(
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Zqxw-5739", &why),
+        -EINVAL);
+    assert_int_equal(why.rule, POLICY_RULE_TOO_SHORT);
+    assert_int_equal(
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Zqxw5739Trnbvk", &why),
+        -EINVAL);
+    assert_int_equal(why.rule, POLICY_RULE_TOO_FEW_CLASSES);
+    assert_int_equal(
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Zqxw-5739-Trnb", &why), 0);
+    /* New accounts of the tenant too; system administrators not. */
+    assert_int_equal(admin_password_check(&fx->ctx, NULL, "newone", fx->tid,
+                                          "Zqxw-5739", &why),
+                     -EINVAL);
+    assert_int_equal(why.rule, POLICY_RULE_TOO_SHORT);
+    assert_int_equal(
+        admin_password_check(&fx->ctx, NULL, "newone", 0, "Zqxw-5739", &why),
+        0);
+    /* The tenant's longer history is kept and refused. */
+    struct policy_password_rules rules;
+    uint32_t hist = 0;
+    assert_int_equal(admin_password_rules(&fx->ctx, fx->tid, &rules, &hist), 0);
+    assert_int_equal(hist, 8);
+    assert_int_equal(rules.min_len, 14);
+    assert_int_equal(admin_password_rules(&fx->ctx, 0, &rules, &hist), 0);
+    assert_int_equal(hist, 5);
+    struct admin_actor who = { .name = "tadm", .admin_id = id };
+    static const char *const pws[] = { "Zqxw-5739-Trnb1", "Zqxw-5739-Trnb2",
+                                       "Zqxw-5739-Trnb3", "Zqxw-5739-Trnb4",
+                                       "Zqxw-5739-Trnb5", "Zqxw-5739-Trnb6",
+                                       "Zqxw-5739-Trnb7" };
+    for (size_t i = 0; i < sizeof(pws) / sizeof(pws[0]); i++) {
+        assert_int_equal(
+            admin_password_set(&fx->ctx, &who, id, pws[i], false, NULL, &why),
+            0);
+    }
+    /* Six changes ago is beyond the administrators' 5, within the 8. */
+    assert_int_equal(
+        admin_password_set(&fx->ctx, &who, id, pws[0], false, NULL, &why),
+        -EINVAL);
+    assert_int_equal(why.rule, POLICY_RULE_REUSED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +470,12 @@ int main(void)
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(support_link_failures_count, fx_setup,
                                         fx_teardown),
+        cmocka_unit_test_setup_teardown(require_2fa_marks_system_admins,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(tenant_password_expiry_forces_change,
+                                        fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(tenant_policy_on_portal_accounts,
+                                        fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

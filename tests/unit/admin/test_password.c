@@ -54,15 +54,15 @@ static void policy_rules_each_refused(void **state)
     assert_int_equal(store_admin_get(fx->st, id, &a), 0);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         assert_int_equal(
-            admin_password_check(&fx->ctx, &a, NULL, cases[i].pw, &why),
+            admin_password_check(&fx->ctx, &a, NULL, 0, cases[i].pw, &why),
             -EINVAL);
         assert_int_equal(why.rule, cases[i].rule);
     }
     assert_int_equal(
-        admin_password_check(&fx->ctx, &a, NULL, "Tr0ub4dor&3", &why), 0);
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Tr0ub4dor&3", &why), 0);
     /* Not created yet: checked against the given username. */
     assert_int_equal(
-        admin_password_check(&fx->ctx, NULL, "zebra77", "Zebra77-x9q", &why),
+        admin_password_check(&fx->ctx, NULL, "zebra77", 0, "Zebra77-x9q", &why),
         -EINVAL);
     assert_int_equal(why.rule, POLICY_RULE_ACCOUNT_INFO);
 }
@@ -77,7 +77,8 @@ static void linked_user_info_refused(void **state)
     assert_int_equal(store_admin_get(fx->st, id, &a), 0);
     /* The SIP user's name "Alice Smith" and e-mail. */
     assert_int_equal(
-        admin_password_check(&fx->ctx, &a, NULL, "Smith-97xq", &why), -EINVAL);
+        admin_password_check(&fx->ctx, &a, NULL, 0, "Smith-97xq", &why),
+        -EINVAL);
     assert_int_equal(why.rule, POLICY_RULE_ACCOUNT_INFO);
 }
 

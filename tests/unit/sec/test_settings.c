@@ -44,6 +44,8 @@ static const struct {
     { "geo_unknown", "allow" },
     { "kernel_sync", "on" },
     { "events_per_s", "50" },
+    { "event_log_max_rows", "100000" },
+    { "event_log_max_days", "90" },
 };
 
 static void defaults_equal_the_documented_table(void **state)
