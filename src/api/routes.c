@@ -28,6 +28,8 @@ const struct api_route api_routes_table[] = {
     { HTTP_DELETE, T "/groups/{name}/members/{ext}", "group.member.rm", API_TENANT, NULL, {0}, false, false, "Remove a member" },
     /* country profile and number lists */
     { HTTP_GET, T "/profile", "tenant.profile.show", API_TENANT, NULL, {0}, false, false, "Country profile" },
+    { HTTP_GET, T "/media-policy", "tenant.media.show", API_TENANT, NULL, {0}, false, false, "When calls must offer encrypted media" },
+    { HTTP_PUT, T "/media-policy", "tenant.media.set", API_TENANT, NULL, {0}, false, false, "Set the media policy (optional, secure, always)" },
     { HTTP_PUT, T "/profile", "tenant.profile.set", API_TENANT, NULL, {0}, false, false, "Set the country profile" },
     { HTTP_GET, T "/countries", "country.list", API_TENANT, "countries", {0}, false, false, "Allowed country codes" },
     { HTTP_POST, T "/countries", "country.allow", API_TENANT, NULL, {0}, true, false, "Allow a country code" },

@@ -240,13 +240,14 @@ json_t *ops_tenant_json(const struct store_tenant *t)
 {
     const struct store_tenant_policy *p = &t->pol;
     json_t *pol = json_pack(
-        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "pw_min_len",
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "pw_min_len",
         (json_int_t)p->pw_min_len, "pw_classes", (json_int_t)p->pw_classes,
         "pw_expiry_days", (json_int_t)p->pw_expiry_days, "pw_history",
         (json_int_t)p->pw_history, "max_contacts", (json_int_t)p->max_contacts,
         "reg_expires_min_s", (json_int_t)p->reg_expires_min_s,
         "reg_expires_default_s", (json_int_t)p->reg_expires_default_s,
-        "reg_expires_max_s", (json_int_t)p->reg_expires_max_s);
+        "reg_expires_max_s", (json_int_t)p->reg_expires_max_s, "media_policy",
+        store_media_policy_name(p->media_policy));
     if (!pol) {
         return NULL;
     }
@@ -432,6 +433,8 @@ static const struct {
     { "tenant.list", tenant_list },
     { "tenant.policy.set", ops_tenant_policy_set },
     { "tenant.policy.show", ops_tenant_policy_show },
+    { "tenant.media.set", ops_tenant_media_set },
+    { "tenant.media.show", ops_tenant_media_show },
     { "user.add", ops_user_add },
     { "user.list", ops_user_list },
     { "user.set", ops_user_set },

@@ -50,6 +50,8 @@ json_t *ops_tenant_json(const struct store_tenant *t);
 
 ops_handler_fn ops_tenant_policy_set;
 ops_handler_fn ops_tenant_policy_show;
+ops_handler_fn ops_tenant_media_set;
+ops_handler_fn ops_tenant_media_show;
 ops_handler_fn ops_user_add;
 ops_handler_fn ops_user_list;
 ops_handler_fn ops_user_set;

@@ -4,7 +4,8 @@
  * its minimum length, character classes, expiry and history within their
  * ranges; tenant.policy.show reads it. The policy applies to the tenant's
  * SIP passwords (user.c) and, on top of the administrator rules, to its
- * portal accounts (src/admin).
+ * portal accounts (src/admin). tenant.media.set / show: when its calls
+ * must offer encrypted media (src/media/policy.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -111,4 +112,67 @@ int ops_tenant_policy_show(struct ops_ctx *ctx, const json_t *req,
         return rc;
     }
     return policy_ok(ctx, t.domain, resp);
+}
+
+/* ---- media policy ------------------------------------------------------ */
+
+static int media_ok(struct ops_ctx *ctx, const char *domain, json_t **resp)
+{
+    struct store_tenant t;
+    int rc = store_tenant_find(ctx->st, domain, &t);
+    if (rc < 0) {
+        return ops_fail_store(ctx, resp, rc, "domain");
+    }
+    if (ops_ok(resp) < 0) {
+        return -ENOMEM;
+    }
+    return ops_set(resp, "media_policy",
+                   json_string(store_media_policy_name(t.pol.media_policy)));
+}
+
+int ops_tenant_media_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
+{
+    static const char *const allowed[] = { "domain", "media_policy", NULL };
+    struct store_tenant t;
+    const char *name = NULL;
+    uint32_t policy = 0;
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_domain_tenant(ctx, req, &t, resp);
+    }
+    if (rc == 0) {
+        rc = ops_get_str(req, "media_policy", true, &name, resp);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (store_media_policy_parse(name, &policy) != 0) {
+        rc = ops_fail(resp, -EINVAL, NULL, "media_policy",
+                      "media_policy: one of optional, secure (encrypted "
+                      "media required over TLS and WSS), always");
+        if (*resp) {
+            json_object_set_new(*resp, "rule", json_string("enum"));
+        }
+        return rc;
+    }
+    rc = store_tenant_set_media(ctx->st, t.id, policy);
+    if (rc < 0) {
+        return ops_fail_store(ctx, resp, rc, "domain");
+    }
+    ops_notify_change(ctx, "tenant.media.set", req);
+    return media_ok(ctx, t.domain, resp);
+}
+
+int ops_tenant_media_show(struct ops_ctx *ctx, const json_t *req, json_t **resp)
+{
+    static const char *const allowed[] = { "domain", NULL };
+    struct store_tenant t;
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_domain_tenant(ctx, req, &t, resp);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    return media_ok(ctx, t.domain, resp);
 }

@@ -465,7 +465,18 @@ static const char *const v5[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3, v4, v5 };
+static const char *const v6[] = {
+    /* v6: a tenant's media policy (enum store_media_policy: 0 encrypted
+     * media optional, 1 required over TLS and WSS, 2 always); no row
+     * means 0. IF NOT EXISTS as in v3. */
+    "CREATE TABLE IF NOT EXISTS tenant_media ("
+    "  tenant_id INTEGER PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,"
+    "  policy INTEGER NOT NULL DEFAULT 0 CHECK (policy BETWEEN 0 AND 2)"
+    ");",
+    NULL,
+};
+
+static const char *const *const migrations[] = { v1, v2, v3, v4, v5, v6 };
 
 int store_schema_version(void)
 {

@@ -103,7 +103,23 @@ struct store_tenant_policy {
     uint32_t reg_expires_min_s; /* shortest REGISTER expiry accepted */
     uint32_t reg_expires_default_s; /* used when the phone gives none */
     uint32_t reg_expires_max_s;     /* longest REGISTER expiry granted */
+    uint32_t media_policy;          /* enum store_media_policy */
 };
+
+/* When a tenant's calls must offer encrypted media. */
+enum store_media_policy {
+    STORE_MEDIA_OPTIONAL = 0, /* never required */
+    STORE_MEDIA_SECURE = 1,   /* required for calls over TLS / WSS */
+    STORE_MEDIA_ALWAYS = 2,   /* required on every transport */
+};
+
+/* "optional", "secure", "always"; "?" outside the enum. */
+const char *store_media_policy_name(uint32_t p);
+/* The reverse; -EINVAL for anything else. */
+int store_media_policy_parse(const char *s, uint32_t *out);
+
+/* Set the media policy of tenant 'id'. 0, -EINVAL, -ENOENT or -EIO. */
+int store_tenant_set_media(struct store *st, int64_t id, uint32_t policy);
 
 void store_tenant_policy_defaults(struct store_tenant_policy *pol);
 

@@ -2,15 +2,19 @@
 /* Tenants: one row per SIP domain, with its password and registration
  * policy columns. */
 #include <errno.h>
+#include <string.h>
 #include <time.h>
 
+#include "base/check.h"
 #include "store/store.h"
 #include "store/store_int.h"
 
 #define TENANT_COLS                                                         \
     "t.id, t.domain, t.name, t.created_at, t.pw_min_len, t.pw_classes, "    \
     "t.pw_expiry_days, t.pw_history, t.max_contacts, t.reg_expires_min_s, " \
-    "t.reg_expires_default_s, t.reg_expires_max_s"
+    "t.reg_expires_default_s, t.reg_expires_max_s, "                        \
+    "coalesce((SELECT m.policy FROM tenant_media m "                        \
+    "WHERE m.tenant_id = t.id), 0)"
 
 void store_tenant_policy_defaults(struct store_tenant_policy *pol)
 {
@@ -40,6 +44,7 @@ static void row_to_tenant(sqlite3_stmt *s, struct store_tenant *t)
     t->pol.reg_expires_min_s = store_col_u32(s, 9);
     t->pol.reg_expires_default_s = store_col_u32(s, 10);
     t->pol.reg_expires_max_s = store_col_u32(s, 11);
+    t->pol.media_policy = store_col_u32(s, 12);
     t->n_users = 0;
 }
 
@@ -125,7 +130,7 @@ int store_tenant_list(struct store *st, store_tenant_fn *cb, void *ud)
             break;
         }
         row_to_tenant(s, &t);
-        t.n_users = store_col_u32(s, 12);
+        t.n_users = store_col_u32(s, 13);
         int r = cb(ud, &t);
         if (r != 0) {
             sqlite3_reset(s);
@@ -202,6 +207,47 @@ int store_tenant_set_pw_policy(struct store *st, int64_t id,
     sqlite3_bind_int64(s, 4, pol->pw_expiry_days);
     sqlite3_bind_int64(s, 5, pol->pw_history);
     int rc = store_step_done(st, s, "saving password policy", &changes);
+    sqlite3_finalize(s);
+    if (rc == 0 && changes == 0) {
+        return store_fail(st, -ENOENT, "no tenant with id %lld", (long long)id);
+    }
+    return rc;
+}
+
+static const char *const media_names[] = { "optional", "secure", "always" };
+
+const char *store_media_policy_name(uint32_t p)
+{
+    return p < SW_ARRAY_LEN(media_names) ? media_names[p] : "?";
+}
+
+int store_media_policy_parse(const char *s, uint32_t *out)
+{
+    for (uint32_t i = 0; s && i < SW_ARRAY_LEN(media_names); i++) {
+        if (strcmp(s, media_names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+int store_tenant_set_media(struct store *st, int64_t id, uint32_t policy)
+{
+    if (policy > STORE_MEDIA_ALWAYS) {
+        return store_fail(st, -EINVAL, "media policy out of range");
+    }
+    sqlite3_stmt *s = prep_once(
+        st, "INSERT INTO tenant_media (tenant_id, policy) "
+            "SELECT id, ?2 FROM tenants WHERE id = ?1 "
+            "ON CONFLICT (tenant_id) DO UPDATE SET policy = excluded.policy");
+    if (!s) {
+        return -EIO;
+    }
+    int changes = 0;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, policy);
+    int rc = store_step_done(st, s, "saving media policy", &changes);
     sqlite3_finalize(s);
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "no tenant with id %lld", (long long)id);

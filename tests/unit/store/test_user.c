@@ -100,6 +100,27 @@ static int stop_tenant(void *ud, const struct store_tenant *t)
     return 42;
 }
 
+static void tenant_media_policy(void **state)
+{
+    struct fx *fx = *state;
+    struct store_tenant t;
+    assert_int_equal(store_tenant_find(fx->st, "example.com", &t), 0);
+    assert_int_equal(t.pol.media_policy, STORE_MEDIA_OPTIONAL);
+    assert_int_equal(store_tenant_set_media(fx->st, t.id, STORE_MEDIA_ALWAYS),
+                     0);
+    assert_int_equal(store_tenant_set_media(fx->st, t.id, STORE_MEDIA_SECURE),
+                     0); /* an upsert: the second value wins */
+    assert_int_equal(store_tenant_find(fx->st, "example.com", &t), 0);
+    assert_int_equal(t.pol.media_policy, STORE_MEDIA_SECURE);
+    assert_int_equal(store_tenant_set_media(fx->st, t.id, 3), -EINVAL);
+    assert_int_equal(store_tenant_set_media(fx->st, 999999, 1), -ENOENT);
+    uint32_t p = 9;
+    assert_int_equal(store_media_policy_parse("always", &p), 0);
+    assert_int_equal(p, STORE_MEDIA_ALWAYS);
+    assert_int_equal(store_media_policy_parse("Always", &p), -EINVAL);
+    assert_string_equal(store_media_policy_name(STORE_MEDIA_SECURE), "secure");
+}
+
 static void tenants(void **state)
 {
     struct fx *fx = *state;
@@ -594,6 +615,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ha1_known_vectors),
+        cmocka_unit_test_setup_teardown(tenant_media_policy, setup, teardown),
         cmocka_unit_test_setup_teardown(tenants, setup, teardown),
         cmocka_unit_test_setup_teardown(domain_syntax, setup, teardown),
         cmocka_unit_test(field_syntax),

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The media policy on real offers (SIPp as the caller, extension 100 over
+# UDP from 127.0.0.2, calling extension 202 which has no registration, so
+# an offer the policy lets through ends in 480 at routing):
+# - tenant policy "optional": plain RTP/AVP passes (480);
+# - SDES keys (a=crypto) over UDP are refused whatever the policy: 488
+#   with Reason text "sdes_in_clear" and a Warning;
+# - tenant policy "always": plain RTP is refused (488 "media_unencrypted"),
+#   DTLS-SRTP (UDP/TLS/RTP/SAVPF with a fingerprint) passes (480);
+# - an emergency call with plain RTP still goes through under "always"
+#   (it reaches the trunk, where a SIPp provider answers 503);
+# - each refusal leaves a CDR (result refused, status 488, the rule as its
+#   reason) and an event.
+source "$SW_E2E_ROOT/lib.sh"
+source "$SW_E2E_ROOT/lib_calls.sh"
+
+SW_CALLER_IP=127.0.0.2
+T1_IP=127.0.0.5
+TP=5080
+D=$SW_DOMAIN
+
+PLAIN='m=audio 4000 RTP/AVP 0
+a=rtpmap:0 PCMU/8000'
+SDES='m=audio 4000 RTP/SAVP 0
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz'
+DTLS='a=fingerprint:sha-256 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF
+m=audio 9 UDP/TLS/RTP/SAVPF 111
+a=setup:actpass'
+
+# offer NAME NUMBER MEDIA STATUS RULE REASON_CHECK
+offer() {
+    local csv sf
+    csv=$(calls_caller_csv 100 "$D" "$2")
+    sf=$(calls_render "$SW_CASE_DIR/uac_offer.xml.in" "uac_offer_$1.xml" \
+        MEDIA="$3" STATUS="$4" RULE="$5" REASON_CHECK="$6")
+    SW_CALLS_AUTH_URI=$D calls_sipp "$1" "$SW_CALLER_IP" "$sf" -inf "$csv" -m 1
+}
+
+sipp_compatible_digest
+start_daemon
+calls_tenant "$D"
+calls_user 100 "$D" international
+calls_user 202 "$D" standard
+assert_ok "trunk t1" sw trunk add t1 --kind ip --host "$T1_IP" --port "$TP" \
+    --networks "$T1_IP/32"
+assert_ok "rule emergency" sw outbound add "$D" emergency --trunks t1 \
+    --prefix 999
+assert_contains "$(sw tenant media show "$D" --json)" '"optional"' \
+    "default media policy"
+
+log "optional: plain RTP passes, SDES over UDP is refused"
+offer plain-optional 202 "$PLAIN" 480 none false
+offer sdes-udp 202 "$SDES" 488 sdes_in_clear true
+
+log "always: plain RTP refused, DTLS-SRTP passes"
+assert_ok "media always" sw tenant media "$D" always
+if sw tenant media "$D" bogus >/dev/null 2>&1; then
+    fail "tenant media accepted an unknown policy"
+fi
+offer plain-always 202 "$PLAIN" 488 media_unencrypted true
+offer dtls-always 202 "$DTLS" 480 none false
+
+log "always: an emergency call with plain RTP still goes through"
+# The provider answers 503 (the caller gets 500, the trunk having
+# failed): the offer reached the trunk instead of a 488.
+calls_provider_fail prov "$T1_IP" "$TP" 999 503
+offer emergency-plain 999 "$PLAIN" 500 none false
+calls_wait_bg
+
+calls_expect_cdr 1 "$D" result=refused status=488 reason=sdes_in_clear
+calls_expect_cdr 1 "$D" result=refused status=488 reason=media_unencrypted
+calls_expect_log 1 "rule=media_unencrypted"
+stop_daemon
