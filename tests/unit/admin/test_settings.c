@@ -160,7 +160,7 @@ static void networks(void **state)
     /* At most 64. */
     char many[65 * 16] = "";
     for (int i = 0; i < 65; i++) {
-        char one[16];
+        char one[32];
         snprintf(one, sizeof(one), "10.0.%d.0/24,", i);
         strncat(many, one, sizeof(many) - strlen(many) - 1);
     }
