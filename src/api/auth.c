@@ -435,18 +435,33 @@ static void on_token(void *ctx, const struct http_req *req,
     }
     json_t *ttl =
         json_is_object(req->json) ? json_object_get(req->json, "ttl_s") : NULL;
+    uint32_t max_s = a->cfg.admin->cfg.api_token_max_s;
+    if (ttl != NULL
+        && (!json_is_integer(ttl) || json_integer_value(ttl) < 1
+            || json_integer_value(ttl) > (json_int_t)max_s)) {
+        char detail[96];
+        snprintf(detail, sizeof(detail),
+                 "ttl_s must be a whole number of seconds from 1 to %u", max_s);
+        api_problem(resp, 422, "Bad token lifetime", detail, "ttl_s", "range");
+        return;
+    }
+    const char *label = str_member(req, "label");
+    if (label != NULL && strlen(label) > STORE_SESSION_LABEL_MAX) {
+        api_problem(resp, 422, "Bad token label",
+                    "label is longer than 64 characters", "label", "too_long");
+        return;
+    }
     struct admin_session_opts o = {
         .kind = STORE_SESSION_API_TOKEN,
         .client_ip = req->client_ip,
-        .label = str_member(req, "label"),
-        .ttl_s = json_is_integer(ttl) && json_integer_value(ttl) > 0
-                     ? (uint32_t)json_integer_value(ttl)
-                     : 0,
+        .label = label,
+        .ttl_s = ttl ? (uint32_t)json_integer_value(ttl) : 0,
     };
     struct admin_session_new s;
     if (admin_session_create(a->cfg.admin, c.p.admin_id, &o, &s) != 0) {
-        api_problem(resp, 422, "Token refused", "check label and ttl_s",
-                    "ttl_s", "range");
+        api_problem(resp, 422, "Token refused",
+                    "the label has characters a label may not have", "label",
+                    "format");
         return;
     }
     json_t *out = json_pack("{s:s,s:s,s:I}", "token", s.token, "id", s.id,

@@ -391,7 +391,8 @@ void api_resource(void *ctx, const struct http_req *req, struct http_resp *resp)
         api_problem(resp, status_of(out),
                     json_string_value(json_object_get(out, "code")), msg,
                     json_string_value(json_object_get(out, "field")),
-                    json_string_value(json_object_get(out, "rule")));
+                    json_string_value(json_object_get(
+                        out, json_object_get(out, "rule") ? "rule" : "code")));
         json_decref(out);
         return;
     }

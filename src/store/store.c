@@ -312,18 +312,24 @@ static int open_db(struct store *st, const char *data_dir, char *err,
         return -ENAMETOOLONG;
     }
     /* Create the file ourselves so it is 0600 from the start; SQLite gives
-     * the -wal and -shm files the database file's mode. */
-    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd == -1) {
+     * the -wal and -shm files the database file's mode. Only when it does
+     * not exist yet: closing a descriptor of a file drops every POSIX lock
+     * this process holds on it, SQLite's included, and another process
+     * would then take our live WAL for an abandoned one and delete it. */
+    int fd =
+        open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd != -1) {
+        close(fd);
+    } else if (errno != EEXIST) {
         int e = errno;
         snprintf(err, err_cap, "cannot open database %s: %s", path,
                  strerror(e));
         return -e;
     }
-    close(fd);
-    int rc = sqlite3_open_v2(
-        path, &st->db,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(path, &st->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+                                 | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+                             NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, err_cap, "cannot open database %s: %s", path,
                  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));

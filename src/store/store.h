@@ -799,7 +799,8 @@ struct store_inbound_rule {
  * Add an inbound rule. did: 1..64 of [0-9A-Za-z+*#.!_[]-] (matching is
  * route/'s); ext: extension syntax. Returns 0 (id in *id if not NULL),
  * -EINVAL, -ENOENT (no tenant or trunk), -EEXIST (same tenant, trunk and
- * DID) or -EIO.
+ * DID; or the DID is another tenant's from that trunk or any trunk) or
+ * -EIO.
  */
 int store_inbound_add(struct store *st, const struct store_inbound_rule *r,
                       int64_t now, int64_t *id);

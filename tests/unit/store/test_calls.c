@@ -462,8 +462,31 @@ static void inbound_rules(void **state)
     snprintf(r.did, sizeof(r.did), "123");
     r.trunk_id = 77;
     assert_int_equal(store_inbound_add(fx->st, &r, 1, NULL), -ENOENT);
+    /* Another tenant cannot claim the DID (any trunk on either side),
+     * but may take it from a different trunk when both name theirs. */
+    r.trunk_id = 0;
+    snprintf(r.did, sizeof(r.did), "+3312345678X");
+    struct store_inbound_rule o = r;
+    o.tenant_id = fx->tid2;
+    assert_int_equal(store_inbound_add(fx->st, &o, 1, NULL), -EEXIST);
+    struct store_trunk t = trunk_def("c1");
+    int64_t t1 = 0;
+    int64_t t2 = 0;
+    assert_int_equal(store_trunk_add(fx->st, &t, "pw", 1, &t1), 0);
+    t = trunk_def("c2");
+    assert_int_equal(store_trunk_add(fx->st, &t, "pw", 1, &t2), 0);
+    o.trunk_id = t1;
+    assert_int_equal(store_inbound_add(fx->st, &o, 1, NULL), -EEXIST);
     assert_int_equal(store_inbound_rm(fx->st, fx->tid2, id), -ENOENT);
     assert_int_equal(store_inbound_rm(fx->st, fx->tid, id), 0);
+    snprintf(r.did, sizeof(r.did), "+44200");
+    r.trunk_id = t1;
+    assert_int_equal(store_inbound_add(fx->st, &r, 1, NULL), 0);
+    snprintf(o.did, sizeof(o.did), "+44200");
+    o.trunk_id = t2;
+    assert_int_equal(store_inbound_add(fx->st, &o, 1, NULL), 0);
+    o.trunk_id = t1;
+    assert_int_equal(store_inbound_add(fx->st, &o, 1, NULL), -EEXIST);
 }
 
 static void outbound_order_and_links(void **state)

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -340,6 +342,61 @@ static void batches(void **state)
     store_close(st);
 }
 
+/*
+ * Another process (sqlite3 from Debian's package, a fresh program: a fork
+ * would share this process's SQLite lock bookkeeping) counts the tenants
+ * named 'domain'; returns the count, or -1.
+ */
+static int other_process_count(const char *db, const char *domain)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "sqlite3 '%s' \"SELECT count(*) FROM tenants WHERE domain = "
+             "'%s'\" 2>&1",
+             db, domain);
+    FILE *f = popen(cmd, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    char line[64] = "";
+    int n = -1;
+    if (fgets(line, sizeof(line), f) != NULL) {
+        char *endp = NULL;
+        long v = strtol(line, &endp, 10);
+        n = endp != line ? (int)v : -1;
+    }
+    return pclose(f) == 0 ? n : -1;
+}
+
+/*
+ * A second handle in this process must not drop the first one's locks:
+ * otherwise another process (the CLI beside the daemon) closing the
+ * database takes our WAL for abandoned, deletes it, and what we write next
+ * goes to an unlinked file nobody else can read.
+ */
+static void other_process_keeps_our_wal(void **state)
+{
+    struct fx *fx = *state;
+    struct store *a = NULL;
+    struct store *b = NULL;
+    char wal[600];
+    char db[600];
+    struct stat sb;
+
+    assert_int_equal(store_open(fx->dir.path, &a, fx->err, sizeof(fx->err)), 0);
+    assert_int_equal(store_tenant_add(a, "one.example", NULL, NULL), 0);
+    assert_int_equal(store_open(fx->dir.path, &b, fx->err, sizeof(fx->err)), 0);
+    tmpdir_file(&fx->dir, "sipwarden.db-wal", wal, sizeof(wal));
+    tmpdir_file(&fx->dir, "sipwarden.db", db, sizeof(db));
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(other_process_count(db, "one.example"), 1);
+    assert_int_equal(stat(wal, &sb), 0);
+    assert_int_equal(store_tenant_add(a, "two.example", NULL, NULL), 0);
+    assert_int_equal(other_process_count(db, "two.example"), 1);
+    store_close(b);
+    store_close(a);
+}
+
 static void wal_mode_is_on(void **state)
 {
     struct fx *fx = *state;
@@ -383,6 +440,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(open_argument_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(batches, setup, teardown),
         cmocka_unit_test_setup_teardown(wal_mode_is_on, setup, teardown),
+        cmocka_unit_test_setup_teardown(other_process_keeps_our_wal, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
