@@ -74,6 +74,13 @@ static size_t take(struct calls_engine *e, struct calls_rec *out, size_t cap)
     }
     e->q_head = (e->q_head + k) % e->q_cap;
     e->q_n -= k;
+    if (e->q_n == 0) {
+        /* Start again at the front: the ring's pages past the largest
+         * batch are never touched, so they cost no resident memory (a
+         * ring walked round would make all of it resident, and fault
+         * page by page on the way). */
+        e->q_head = 0;
+    }
     pthread_mutex_unlock(&e->q_mu);
     return n + k;
 }

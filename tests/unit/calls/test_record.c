@@ -4,6 +4,8 @@
  * ring is full, and what a lost record must not cost (a suspension). */
 #include "calls_fx.h"
 
+#include "calls/calls_int.h" /* the ring's head, for the residency rule */
+
 struct wake_count {
     int n;
 };
@@ -128,6 +130,28 @@ static void suspension_survives_full_queue(void **state)
     assert_false(allowed);
 }
 
+/*
+ * Once drained, the ring starts again at its front, so under any steady
+ * load only its first pages are ever touched (a 65,536-record ring walked
+ * round would all become resident memory). Order is kept either way.
+ */
+static void drained_ring_restarts_at_front(void **state)
+{
+    struct fx *fx = *state;
+    struct wake_count w = { 0 };
+    small_engine(fx, 4, &w);
+    for (int round = 0; round < 3; round++) {
+        refused_call(fx, "02071234561");
+        refused_call(fx, "02071234562");
+        refused_call(fx, "02071234563");
+        assert_int_equal(calls_engine_drain(fx->e, fx->st), 3);
+        assert_int_equal(fx->e->q_head, 0);
+        assert_int_equal(fx->e->q_n, 0);
+    }
+    assert_int_equal(calls_engine_stats(fx->e)->cdr_lost, 0);
+    assert_int_equal(calls_engine_stats(fx->e)->cdrs, 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +159,7 @@ int main(void)
         T(full_queue_drops_and_counts),
         T(drain_writes_many_batches),
         T(suspension_survives_full_queue),
+        T(drained_ring_restarts_at_front),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
