@@ -72,8 +72,8 @@ struct admin_ctx {
     struct admin_config cfg;      /* copy; change with admin_ctx_set_config */
     struct admin_throttle *thr;   /* web login protection, owned */
     char dummy_hash[ADMIN_PW_HASH_CAP]; /* verified for unknown users */
-    uint64_t settings_read_ms; /* last admin_settings_refresh read, mono */
-    bool settings_read;        /* ... has happened */
+    int64_t settings_version; /* store data version of the last read */
+    bool settings_read;       /* ... has happened */
 };
 
 /*

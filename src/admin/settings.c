@@ -479,15 +479,17 @@ static bool settings_differ(const struct admin_config *a,
     return false;
 }
 
-int admin_settings_refresh(struct admin_ctx *ctx, bool force)
+int admin_settings_refresh(struct admin_ctx *ctx)
 {
-    uint64_t now = clock_mono_ms(ctx->clock);
-    if (!force && ctx->settings_read
-        && now - ctx->settings_read_ms < ADMIN_SETTINGS_REFRESH_MS) {
+    int64_t version = 0;
+    if (store_data_version(ctx->st, &version) != 0) {
+        return -EIO;
+    }
+    if (ctx->settings_read && version == ctx->settings_version) {
         return 0;
     }
     ctx->settings_read = true;
-    ctx->settings_read_ms = now;
+    ctx->settings_version = version;
     struct admin_config next = ctx->cfg;
     if (admin_settings_load(ctx->st, &next, NULL, 0) == -EIO) {
         return -EIO;

@@ -28,8 +28,6 @@ struct store;
 #define ADMIN_SETTING_KEY_MAX 32
 /* Enough for the text of any setting (64 networks, comma-separated). */
 #define ADMIN_SETTING_TEXT_CAP (ADMIN_ALLOWED_NETS_MAX * 51 + 1)
-/* admin_settings_refresh reads the store at most this often. */
-#define ADMIN_SETTINGS_REFRESH_MS 1000
 
 enum admin_setting_kind {
     ADMIN_SETTING_UINT = 0, /* uint32_t field in [lo, hi] */
@@ -119,13 +117,13 @@ int admin_setting_change(struct admin_ctx *ctx, const struct admin_actor *who,
                          struct admin_setting_err *err);
 
 /*
- * Pick up changes made to the "admin.*" rows by another process (the
- * CLI): at most once per ADMIN_SETTINGS_REFRESH_MS of the context's
- * monotonic clock, unless 'force', read them over the current settings
- * and apply the result. Returns 1 (settings changed), 0 (unchanged, or
- * too soon to look) or -EIO (store unreadable; nothing changed). HTTP
- * thread, on requests.
+ * Pick up changes made to the "admin.*" rows by another connection (the
+ * CLI): when the store's data version moved since the last read, read
+ * them over the current settings and apply the result, so the first
+ * request after a change sees it. Returns 1 (settings changed), 0
+ * (unchanged, or nothing committed elsewhere) or -EIO (store unreadable;
+ * nothing changed). HTTP thread, on requests.
  */
-int admin_settings_refresh(struct admin_ctx *ctx, bool force);
+int admin_settings_refresh(struct admin_ctx *ctx);
 
 #endif

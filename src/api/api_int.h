@@ -55,8 +55,8 @@ struct api_caller {
  * who must enrol TOTP first (require_2fa) may only use /auth/me,
  * /auth/2fa/enrol, /auth/2fa/confirm, /auth/logout and /auth/password:
  * anything else is 403 rule "2fa_required". Picks up admin settings
- * changed by another process first (at most once a second). Returns true
- * with 'c' filled, or false with 'resp' set to the problem (401 / 403).
+ * changed by another process first (when another connection committed). Returns
+ * true with 'c' filled, or false with 'resp' set to the problem (401 / 403).
  */
 bool api_authenticate(struct api *a, const struct http_req *req,
                       struct http_resp *resp, struct api_caller *c);

@@ -126,7 +126,7 @@ bool api_authenticate(struct api *a, const struct http_req *req,
     struct sv tok = SV_NULL;
     memset(c, 0, sizeof(*c));
     /* A change made by the CLI in the database applies from here on. */
-    (void)admin_settings_refresh(a->cfg.admin, false);
+    (void)admin_settings_refresh(a->cfg.admin);
     if (req->authorization.len > 7
         && strncasecmp(req->authorization.p, "Bearer ", 7) == 0) {
         tok = sv_make(req->authorization.p + 7, req->authorization.len - 7);
@@ -228,7 +228,7 @@ static void on_login(void *ctx, const struct http_req *req,
         return;
     }
     const char *kind = str_member(req, "kind");
-    (void)admin_settings_refresh(a->cfg.admin, false);
+    (void)admin_settings_refresh(a->cfg.admin);
     struct admin_login_req lr = {
         .username = user,
         .password = pw,
@@ -704,7 +704,7 @@ static void on_support_use(void *ctx, const struct http_req *req,
     struct admin_support_res res;
     memset(&res, 0, sizeof(res));
     int rc = -ENOENT;
-    (void)admin_settings_refresh(a->cfg.admin, false);
+    (void)admin_settings_refresh(a->cfg.admin);
     if (sv_copy_cstr(v, token, sizeof(token)) == 0) {
         rc = admin_support_use(a->cfg.admin, token, &req->peer, NULL, &res);
     }

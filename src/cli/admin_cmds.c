@@ -4,7 +4,7 @@
  * run-time settings (session timeouts, web login protection, allowed
  * networks, required 2FA...). They live in the database, so this works on
  * it directly whether or not the daemon runs; a running daemon picks a
- * change up within a second. Parsing, ranges and the audit entry (actor
+ * change up on its next request. Parsing, ranges and the audit entry (actor
  * "cli") are src/admin's.
  */
 #include <errno.h>

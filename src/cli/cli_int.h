@@ -78,7 +78,7 @@ const char *cli_ssh_client_ip(char *buf, size_t cap);
 /*
  * "admin-settings show | set KEY VALUE" (admin_cmds.c): the admin plane's
  * run-time settings, read and changed in the database directly (the
- * daemon picks a change up within a second; a change is audited as by
+ * daemon picks a change up on its next request; a change is audited as by
  * "cli"). Returns the exit code, or -ENOSYS without output when argv[0]
  * is not "admin-settings".
  */

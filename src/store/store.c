@@ -181,6 +181,20 @@ int store_tx_end(struct store *st, struct store_tx *tx, int ok)
     return rc;
 }
 
+int store_data_version(struct store *st, int64_t *out)
+{
+    sqlite3_stmt *s = store_stmt(st, STMT_DATA_VERSION, "PRAGMA data_version");
+    if (!s) {
+        return -EIO;
+    }
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : store_fail_sql(st, rc, "data version");
+}
+
 int store_begin(struct store *st)
 {
     if (st->batch_depth > 0 || !sqlite3_get_autocommit(st->db)) {

@@ -68,6 +68,14 @@ const char *store_errmsg(const struct store *st);
  * -EINVAL (begin inside a batch / commit outside one) or -EIO.
  */
 int store_begin(struct store *st);
+
+/*
+ * SQLite's data version of this handle: it changes when another
+ * connection (of this or another process) has committed since this
+ * handle last looked, never for this handle's own writes. Returns 0 with
+ * *out set, or -EIO.
+ */
+int store_data_version(struct store *st, int64_t *out);
 int store_commit(struct store *st);
 int store_rollback(struct store *st);
 

@@ -120,6 +120,7 @@ enum store_stmt_id {
     STMT_TRUNK_RM,
     STMT_TRUNK_SET,
     STMT_TRUNK_USED,
+    STMT_DATA_VERSION,
     STMT_LIST_FIRST, /* 3 per enum store_list_kind: add, rm, list */
     STMT_LIST_LAST_ = STMT_LIST_FIRST + 3 * STORE_LIST_KINDS - 1,
     STMT_COUNT_
