@@ -23,18 +23,6 @@
 
 /* Prepare 'sql' for one use; the caller finalizes. NULL with the message
  * set on failure. */
-static sqlite3_stmt *prep(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        store_fail_sql(st, rc, "preparing statement");
-        return NULL;
-    }
-    return s;
-}
-
 /* Run a statement without rows once and finalize it. */
 static int exec_done(struct store *st, sqlite3_stmt *s, const char *what,
                      int *changes)
@@ -212,7 +200,7 @@ int store_admin_add(struct store *st, const struct store_admin_new *a,
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s = prep(
+    sqlite3_stmt *s = store_prep(
         st, "INSERT INTO admins (username, role, tenant_id, user_id, pw_hash, "
             "must_change, pw_changed_at, created_at, updated_at) VALUES (?1, "
             "?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7)");
@@ -257,7 +245,7 @@ static int admin_one(struct store *st, sqlite3_stmt *s, struct store_admin *out,
 
 int store_admin_get(struct store *st, int64_t id, struct store_admin *out)
 {
-    sqlite3_stmt *s = prep(st, "SELECT " ADMIN_COLS "WHERE a.id = ?1");
+    sqlite3_stmt *s = store_prep(st, "SELECT " ADMIN_COLS "WHERE a.id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
     }
@@ -270,7 +258,8 @@ int store_admin_find(struct store *st, const char *username,
     if (!username) {
         return store_fail(st, -EINVAL, "no username");
     }
-    sqlite3_stmt *s = prep(st, "SELECT " ADMIN_COLS "WHERE a.username = ?1");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT " ADMIN_COLS "WHERE a.username = ?1");
     if (s) {
         store_bind_text(s, 1, username);
     }
@@ -295,8 +284,8 @@ int store_admin_list(struct store *st, int64_t tenant_id, store_admin_fn *cb,
 {
     struct admin_walk w = { cb, ud };
     sqlite3_stmt *s =
-        prep(st, "SELECT " ADMIN_COLS "WHERE ?1 = 0 OR a.tenant_id = ?1 "
-                 "ORDER BY a.username, a.id");
+        store_prep(st, "SELECT " ADMIN_COLS "WHERE ?1 = 0 OR a.tenant_id = ?1 "
+                       "ORDER BY a.username, a.id");
     if (!s) {
         return -EIO;
     }
@@ -308,7 +297,7 @@ int store_admin_list(struct store *st, int64_t tenant_id, store_admin_fn *cb,
 
 int store_admin_rm(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = prep(st, "DELETE FROM admins WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(st, "DELETE FROM admins WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
     }
@@ -323,8 +312,9 @@ int store_admin_rm(struct store *st, int64_t id)
 
 int store_admin_count(struct store *st, int role, uint32_t *n)
 {
-    sqlite3_stmt *s = prep(st, "SELECT count(*) FROM admins WHERE ?1 IS NULL "
-                               "OR role = ?1");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT count(*) FROM admins WHERE ?1 IS NULL "
+                       "OR role = ?1");
     if (!s) {
         return -EIO;
     }
@@ -345,7 +335,8 @@ int store_admin_count(struct store *st, int role, uint32_t *n)
 
 int store_admin_pw_hash(struct store *st, int64_t id, char *out, size_t cap)
 {
-    sqlite3_stmt *s = prep(st, "SELECT pw_hash FROM admins WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT pw_hash FROM admins WHERE id = ?1");
     if (!s) {
         return -EIO;
     }
@@ -388,7 +379,7 @@ int store_admin_set_password(struct store *st, int64_t id, const char *pw_hash,
         return rc;
     }
     /* The hash being replaced joins the history. */
-    sqlite3_stmt *s = prep(
+    sqlite3_stmt *s = store_prep(
         st, "INSERT INTO admin_pw_history (admin_id, pw_hash, "
             "changed_at) SELECT id, pw_hash, ?2 FROM admins WHERE id = ?1");
     if (s) {
@@ -401,8 +392,8 @@ int store_admin_set_password(struct store *st, int64_t id, const char *pw_hash,
         rc = store_fail(st, -ENOENT, "no account with id %lld", (long long)id);
     }
     if (rc == 0) {
-        s = prep(st, "UPDATE admins SET pw_hash = ?2, must_change = ?3, "
-                     "pw_changed_at = ?4, updated_at = ?4 WHERE id = ?1");
+        s = store_prep(st, "UPDATE admins SET pw_hash = ?2, must_change = ?3, "
+                           "pw_changed_at = ?4, updated_at = ?4 WHERE id = ?1");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
             store_bind_text(s, 2, pw_hash);
@@ -412,9 +403,10 @@ int store_admin_set_password(struct store *st, int64_t id, const char *pw_hash,
         rc = exec_done(st, s, "setting password", NULL);
     }
     if (rc == 0) {
-        s = prep(st, "DELETE FROM admin_pw_history WHERE admin_id = ?1 AND "
-                     "id NOT IN (SELECT id FROM admin_pw_history WHERE "
-                     "admin_id = ?1 ORDER BY id DESC LIMIT ?2)");
+        s = store_prep(st,
+                       "DELETE FROM admin_pw_history WHERE admin_id = ?1 AND "
+                       "id NOT IN (SELECT id FROM admin_pw_history WHERE "
+                       "admin_id = ?1 ORDER BY id DESC LIMIT ?2)");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_int64(s, 2, keep);
@@ -450,8 +442,9 @@ int store_admin_pw_history(struct store *st, int64_t id, uint32_t n_old,
         return rc;
     }
     struct hash_walk w = { cb, ud };
-    sqlite3_stmt *s = prep(st, "SELECT pw_hash FROM admin_pw_history WHERE "
-                               "admin_id = ?1 ORDER BY id DESC LIMIT ?2");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT pw_hash FROM admin_pw_history WHERE "
+                       "admin_id = ?1 ORDER BY id DESC LIMIT ?2");
     if (!s) {
         return -EIO;
     }
@@ -470,8 +463,9 @@ int store_admin_set_role(struct store *st, int64_t id,
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s = prep(st, "UPDATE admins SET role = ?2, tenant_id = ?3, "
-                               "user_id = ?4, updated_at = ?5 WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_prep(st, "UPDATE admins SET role = ?2, tenant_id = ?3, "
+                       "user_id = ?4, updated_at = ?5 WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         store_bind_text(s, 2, store_admin_role_name(role));
@@ -494,8 +488,8 @@ int store_admin_set_login(struct store *st, int64_t id, const char *ip,
     if (!store_text_ok(ip, STORE_IP_TEXT_MAX, true, true)) {
         return store_fail(st, -EINVAL, "bad client address");
     }
-    sqlite3_stmt *s = prep(st, "UPDATE admins SET last_login_at = ?2, "
-                               "last_login_ip = ?3 WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(st, "UPDATE admins SET last_login_at = ?2, "
+                                     "last_login_ip = ?3 WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, now);
@@ -513,9 +507,9 @@ int store_admin_set_login(struct store *st, int64_t id, const char *ip,
 /* Was the default account seeded, and how many accounts exist? */
 static int seed_state(struct store *st, bool *seeded, uint32_t *n_admins)
 {
-    sqlite3_stmt *s = prep(st, "SELECT (SELECT count(*) FROM admin_state "
-                               "WHERE default_seeded_at IS NOT NULL), "
-                               "(SELECT count(*) FROM admins)");
+    sqlite3_stmt *s = store_prep(st, "SELECT (SELECT count(*) FROM admin_state "
+                                     "WHERE default_seeded_at IS NOT NULL), "
+                                     "(SELECT count(*) FROM admins)");
     if (!s) {
         return -EIO;
     }
@@ -566,8 +560,9 @@ int store_admin_ensure_default(struct store *st, int64_t now, bool *created)
         rc = store_admin_add(st, &a, now, NULL);
     }
     if (rc == 0 && !seeded) {
-        sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO admin_state (id, "
-                                   "default_seeded_at) VALUES (1, ?1)");
+        sqlite3_stmt *s =
+            store_prep(st, "INSERT OR REPLACE INTO admin_state (id, "
+                           "default_seeded_at) VALUES (1, ?1)");
         if (s) {
             sqlite3_bind_int64(s, 1, now);
         }
@@ -596,8 +591,8 @@ int store_admin_totp_set_pending(struct store *st, int64_t id,
     if (store_seal(st, secret, len, sealed, sizeof(sealed), &sealed_len) < 0) {
         return store_fail(st, -EIO, "cannot seal the TOTP secret");
     }
-    sqlite3_stmt *s = prep(st, "UPDATE admins SET totp_pending_enc = ?2, "
-                               "updated_at = ?3 WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(st, "UPDATE admins SET totp_pending_enc = ?2, "
+                                     "updated_at = ?3 WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_blob(s, 2, sealed, (int)sealed_len, SQLITE_STATIC);
@@ -615,9 +610,9 @@ int store_admin_totp_set_pending(struct store *st, int64_t id,
 int store_admin_totp_get(struct store *st, int64_t id, bool pending, void *out,
                          size_t cap, size_t *len)
 {
-    sqlite3_stmt *s =
-        prep(st, pending ? "SELECT totp_pending_enc FROM admins WHERE id = ?1"
-                         : "SELECT totp_secret_enc FROM admins WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(
+        st, pending ? "SELECT totp_pending_enc FROM admins WHERE id = ?1"
+                    : "SELECT totp_secret_enc FROM admins WHERE id = ?1");
     if (!s) {
         return -EIO;
     }
@@ -655,10 +650,10 @@ int store_admin_totp_enable(struct store *st, int64_t id, int64_t step,
                             int64_t now)
 {
     sqlite3_stmt *s =
-        prep(st, "UPDATE admins SET totp_secret_enc = totp_pending_enc, "
-                 "totp_pending_enc = NULL, totp_enabled = 1, "
-                 "totp_last_step = ?2, updated_at = ?3 "
-                 "WHERE id = ?1 AND totp_pending_enc IS NOT NULL");
+        store_prep(st, "UPDATE admins SET totp_secret_enc = totp_pending_enc, "
+                       "totp_pending_enc = NULL, totp_enabled = 1, "
+                       "totp_last_step = ?2, updated_at = ?3 "
+                       "WHERE id = ?1 AND totp_pending_enc IS NOT NULL");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, step);
@@ -681,9 +676,9 @@ int store_admin_totp_disable(struct store *st, int64_t id, int64_t now)
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s =
-        prep(st, "UPDATE admins SET totp_secret_enc = NULL, totp_pending_enc "
-                 "= NULL, totp_enabled = 0, updated_at = ?2 WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(
+        st, "UPDATE admins SET totp_secret_enc = NULL, totp_pending_enc "
+            "= NULL, totp_enabled = 0, updated_at = ?2 WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, now);
@@ -694,7 +689,8 @@ int store_admin_totp_disable(struct store *st, int64_t id, int64_t now)
         rc = store_fail(st, -ENOENT, "no account with id %lld", (long long)id);
     }
     if (rc == 0) {
-        s = prep(st, "DELETE FROM admin_recovery_codes WHERE admin_id = ?1");
+        s = store_prep(st,
+                       "DELETE FROM admin_recovery_codes WHERE admin_id = ?1");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
         }
@@ -706,8 +702,8 @@ int store_admin_totp_disable(struct store *st, int64_t id, int64_t now)
 
 int store_admin_totp_use_step(struct store *st, int64_t id, int64_t step)
 {
-    sqlite3_stmt *s = prep(st, "UPDATE admins SET totp_last_step = ?2 "
-                               "WHERE id = ?1 AND totp_last_step < ?2");
+    sqlite3_stmt *s = store_prep(st, "UPDATE admins SET totp_last_step = ?2 "
+                                     "WHERE id = ?1 AND totp_last_step < ?2");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, step);
@@ -748,17 +744,17 @@ int store_admin_recovery_set(struct store *st, int64_t id,
     struct store_admin a;
     rc = store_admin_get(st, id, &a);
     if (rc == 0) {
-        sqlite3_stmt *s =
-            prep(st, "DELETE FROM admin_recovery_codes WHERE admin_id = ?1");
+        sqlite3_stmt *s = store_prep(
+            st, "DELETE FROM admin_recovery_codes WHERE admin_id = ?1");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
         }
         rc = exec_done(st, s, "replacing recovery codes", NULL);
     }
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        sqlite3_stmt *s =
-            prep(st, "INSERT INTO admin_recovery_codes (admin_id, code_hash, "
-                     "created_at) VALUES (?1, ?2, ?3)");
+        sqlite3_stmt *s = store_prep(
+            st, "INSERT INTO admin_recovery_codes (admin_id, code_hash, "
+                "created_at) VALUES (?1, ?2, ?3)");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
             store_bind_text(s, 2, hashes[i]);
@@ -777,8 +773,8 @@ int store_admin_recovery_use(struct store *st, int64_t id, const char *hash,
         return store_fail(st, -ENOENT, "no such recovery code");
     }
     sqlite3_stmt *s =
-        prep(st, "UPDATE admin_recovery_codes SET used_at = ?3 WHERE "
-                 "admin_id = ?1 AND code_hash = ?2 AND used_at IS NULL");
+        store_prep(st, "UPDATE admin_recovery_codes SET used_at = ?3 WHERE "
+                       "admin_id = ?1 AND code_hash = ?2 AND used_at IS NULL");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         store_bind_text(s, 2, hash);
@@ -794,8 +790,9 @@ int store_admin_recovery_use(struct store *st, int64_t id, const char *hash,
 
 int store_admin_recovery_left(struct store *st, int64_t id, uint32_t *n)
 {
-    sqlite3_stmt *s = prep(st, "SELECT count(*) FROM admin_recovery_codes "
-                               "WHERE admin_id = ?1 AND used_at IS NULL");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT count(*) FROM admin_recovery_codes "
+                       "WHERE admin_id = ?1 AND used_at IS NULL");
     if (!s) {
         return -EIO;
     }
@@ -901,7 +898,7 @@ int store_session_add(struct store *st, const struct store_session *o)
         return store_fail(st, -EINVAL, "session expires before it starts");
     }
     ua_clean(o->user_agent, ua, sizeof(ua));
-    sqlite3_stmt *s = prep(
+    sqlite3_stmt *s = store_prep(
         st, "INSERT INTO admin_sessions (id, admin_id, support_id, kind, "
             "csrf_hash, label, created_at, last_seen_at, expires_at, "
             "client_ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, "
@@ -931,7 +928,7 @@ int store_session_get(struct store *st, const char *id,
     if (!hex_ok(id, STORE_HASH_HEX_LEN)) {
         return store_fail(st, -ENOENT, "no such session");
     }
-    sqlite3_stmt *s = prep(st, "SELECT " SESSION_COLS "WHERE s.id = ?1");
+    sqlite3_stmt *s = store_prep(st, "SELECT " SESSION_COLS "WHERE s.id = ?1");
     if (!s) {
         return -EIO;
     }
@@ -974,25 +971,27 @@ static int session_update(struct store *st, sqlite3_stmt *s, const char *id,
 int store_session_touch(struct store *st, const char *id, int64_t now)
 {
     return session_update(st,
-                          prep(st, "UPDATE admin_sessions SET last_seen_at = "
-                                   "max(last_seen_at, ?2) WHERE id = ?1"),
+                          store_prep(st,
+                                     "UPDATE admin_sessions SET last_seen_at = "
+                                     "max(last_seen_at, ?2) WHERE id = ?1"),
                           id, now, "touching session");
 }
 
 int store_session_revoke(struct store *st, const char *id, int64_t now)
 {
-    return session_update(st,
-                          prep(st, "UPDATE admin_sessions SET revoked_at = ?2 "
-                                   "WHERE id = ?1 AND revoked_at IS NULL"),
-                          id, now, "revoking session");
+    return session_update(
+        st,
+        store_prep(st, "UPDATE admin_sessions SET revoked_at = ?2 "
+                       "WHERE id = ?1 AND revoked_at IS NULL"),
+        id, now, "revoking session");
 }
 
 int store_session_revoke_admin(struct store *st, int64_t admin_id,
                                const char *keep_id, int64_t now, uint32_t *n)
 {
-    sqlite3_stmt *s =
-        prep(st, "UPDATE admin_sessions SET revoked_at = ?2 WHERE admin_id = "
-                 "?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)");
+    sqlite3_stmt *s = store_prep(
+        st, "UPDATE admin_sessions SET revoked_at = ?2 WHERE admin_id = "
+            "?1 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)");
     if (s) {
         sqlite3_bind_int64(s, 1, admin_id);
         sqlite3_bind_int64(s, 2, now);
@@ -1023,10 +1022,11 @@ int store_session_list(struct store *st, int64_t admin_id, int64_t now,
                        store_session_fn *cb, void *ud)
 {
     struct session_walk w = { cb, ud };
-    sqlite3_stmt *s = prep(st, "SELECT " SESSION_COLS
-                               "WHERE s.revoked_at IS NULL AND s.expires_at "
-                               "> ?2 AND (?1 = 0 OR s.admin_id = ?1) "
-                               "ORDER BY s.created_at DESC, s.id");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT " SESSION_COLS
+                       "WHERE s.revoked_at IS NULL AND s.expires_at "
+                       "> ?2 AND (?1 = 0 OR s.admin_id = ?1) "
+                       "ORDER BY s.created_at DESC, s.id");
     if (!s) {
         return -EIO;
     }
@@ -1041,9 +1041,9 @@ int store_session_purge(struct store *st, int64_t before, int64_t idle_before,
                         uint32_t *n_removed)
 {
     sqlite3_stmt *s =
-        prep(st, "DELETE FROM admin_sessions WHERE expires_at <= ?1 OR "
-                 "(revoked_at IS NOT NULL AND revoked_at <= ?1) OR "
-                 "(kind = 'cookie' AND last_seen_at <= ?2)");
+        store_prep(st, "DELETE FROM admin_sessions WHERE expires_at <= ?1 OR "
+                       "(revoked_at IS NOT NULL AND revoked_at <= ?1) OR "
+                       "(kind = 'cookie' AND last_seen_at <= ?2)");
     if (s) {
         sqlite3_bind_int64(s, 1, before);
         sqlite3_bind_int64(s, 2, idle_before);
@@ -1111,10 +1111,10 @@ int store_support_link_add(struct store *st, const struct store_support_link *l,
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s =
-        prep(st, "INSERT INTO support_links (token_hash, tenant_id, role, "
-                 "user_id, created_by, note, created_at, expires_at) VALUES "
-                 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    sqlite3_stmt *s = store_prep(
+        st, "INSERT INTO support_links (token_hash, tenant_id, role, "
+            "user_id, created_by, note, created_at, expires_at) VALUES "
+            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!s) {
         return -EIO;
     }
@@ -1155,7 +1155,7 @@ static int link_one(struct store *st, sqlite3_stmt *s,
 int store_support_link_get(struct store *st, int64_t id,
                            struct store_support_link *out)
 {
-    sqlite3_stmt *s = prep(st, "SELECT " LINK_COLS "WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(st, "SELECT " LINK_COLS "WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
     }
@@ -1173,7 +1173,8 @@ int store_support_link_use(struct store *st, const char *token_hash,
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s = prep(st, "SELECT " LINK_COLS "WHERE token_hash = ?1");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT " LINK_COLS "WHERE token_hash = ?1");
     if (s) {
         store_bind_text(s, 1, token_hash);
     }
@@ -1186,8 +1187,9 @@ int store_support_link_use(struct store *st, const char *token_hash,
                         (long long)out->id);
     }
     if (rc == 0) {
-        s = prep(st, "UPDATE support_links SET uses = uses + 1, last_used_at "
-                     "= ?2 WHERE id = ?1");
+        s = store_prep(st,
+                       "UPDATE support_links SET uses = uses + 1, last_used_at "
+                       "= ?2 WHERE id = ?1");
         if (s) {
             sqlite3_bind_int64(s, 1, out->id);
             sqlite3_bind_int64(s, 2, now);
@@ -1210,8 +1212,8 @@ int store_support_link_revoke(struct store *st, int64_t id, int64_t now)
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s = prep(st, "UPDATE support_links SET revoked_at = "
-                               "coalesce(revoked_at, ?2) WHERE id = ?1");
+    sqlite3_stmt *s = store_prep(st, "UPDATE support_links SET revoked_at = "
+                                     "coalesce(revoked_at, ?2) WHERE id = ?1");
     if (s) {
         sqlite3_bind_int64(s, 1, id);
         sqlite3_bind_int64(s, 2, now);
@@ -1223,8 +1225,8 @@ int store_support_link_revoke(struct store *st, int64_t id, int64_t now)
                         (long long)id);
     }
     if (rc == 0) {
-        s = prep(st, "UPDATE admin_sessions SET revoked_at = ?2 WHERE "
-                     "support_id = ?1 AND revoked_at IS NULL");
+        s = store_prep(st, "UPDATE admin_sessions SET revoked_at = ?2 WHERE "
+                           "support_id = ?1 AND revoked_at IS NULL");
         if (s) {
             sqlite3_bind_int64(s, 1, id);
             sqlite3_bind_int64(s, 2, now);
@@ -1253,8 +1255,8 @@ int store_support_link_list(struct store *st, int64_t tenant_id,
 {
     struct link_walk w = { cb, ud };
     sqlite3_stmt *s =
-        prep(st, "SELECT " LINK_COLS "WHERE ?1 = 0 OR tenant_id = ?1 "
-                 "ORDER BY id DESC");
+        store_prep(st, "SELECT " LINK_COLS "WHERE ?1 = 0 OR tenant_id = ?1 "
+                       "ORDER BY id DESC");
     if (!s) {
         return -EIO;
     }
@@ -1291,7 +1293,7 @@ int store_audit_add(struct store *st, const struct store_audit *a, int64_t *id)
         return store_fail(st, -EINVAL, "audit values exceed %d bytes",
                           STORE_AUDIT_JSON_MAX);
     }
-    sqlite3_stmt *s = prep(
+    sqlite3_stmt *s = store_prep(
         st, "INSERT INTO audit_log (at, actor, admin_id, tenant_id, "
             "client_ip, action, target, result, old_json, new_json) VALUES "
             "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
@@ -1369,11 +1371,11 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
                      store_audit_fn *cb, void *ud)
 {
     struct audit_walk w = { cb, ud };
-    sqlite3_stmt *s =
-        prep(st, "SELECT id, at, actor, coalesce(admin_id, 0), "
-                 "coalesce(tenant_id, 0), client_ip, action, target, result, "
-                 "old_json, new_json FROM audit_log " AUDIT_WHERE
-                 "ORDER BY id DESC LIMIT ?9 OFFSET ?10");
+    sqlite3_stmt *s = store_prep(
+        st, "SELECT id, at, actor, coalesce(admin_id, 0), "
+            "coalesce(tenant_id, 0), client_ip, action, target, result, "
+            "old_json, new_json FROM audit_log " AUDIT_WHERE
+            "ORDER BY id DESC LIMIT ?9 OFFSET ?10");
     if (!s) {
         return -EIO;
     }
@@ -1388,7 +1390,8 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
 int store_audit_count(struct store *st, const struct store_audit_filter *f,
                       uint64_t *n)
 {
-    sqlite3_stmt *s = prep(st, "SELECT count(*) FROM audit_log " AUDIT_WHERE);
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT count(*) FROM audit_log " AUDIT_WHERE);
     if (!s) {
         return -EIO;
     }
@@ -1410,31 +1413,14 @@ int store_audit_purge(struct store *st, int64_t now, uint32_t max_days,
                       uint32_t max_rows, uint32_t *n_removed)
 {
     int total = 0;
-    int changes = 0;
     struct store_tx tx;
     int rc = store_tx_begin(st, &tx);
     if (rc < 0) {
         return rc;
     }
-    if (max_days > 0) {
-        sqlite3_stmt *s = prep(st, "DELETE FROM audit_log WHERE at < ?1");
-        if (s) {
-            sqlite3_bind_int64(s, 1, now - (int64_t)max_days * 86400);
-        }
-        rc = exec_done(st, s, "purging old audit entries", &changes);
-        total += changes;
-    }
-    if (rc == 0 && max_rows > 0) {
-        sqlite3_stmt *s =
-            prep(st, "DELETE FROM audit_log WHERE id <= (SELECT id FROM "
-                     "audit_log ORDER BY id DESC LIMIT 1 OFFSET ?1)");
-        if (s) {
-            sqlite3_bind_int64(s, 1, max_rows);
-        }
-        changes = 0;
-        rc = exec_done(st, s, "purging excess audit entries", &changes);
-        total += changes;
-    }
+    rc = store_log_trim(st, "audit_log",
+                        max_days > 0 ? now - (int64_t)max_days * 86400 : 0,
+                        max_rows, &total);
     int end = store_tx_end(st, &tx, rc == 0);
     if (rc == 0 && end == 0 && n_removed) {
         *n_removed = (uint32_t)total;

@@ -19,18 +19,6 @@
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static sqlite3_stmt *prep(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        store_fail_sql(st, rc, "preparing statement");
-        return NULL;
-    }
-    return s;
-}
-
 static bool kind_ok(const char *k)
 {
     size_t n = k ? strlen(k) : 0;
@@ -91,9 +79,9 @@ int store_event_add(struct store *st, const struct store_event *e, int64_t *id)
     if (rc < 0) {
         return rc;
     }
-    sqlite3_stmt *s = prep(st, "INSERT INTO security_events (at, kind, "
-                               "address, country, detail) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *s = store_prep(st, "INSERT INTO security_events (at, kind, "
+                                     "address, country, detail) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!s) {
         return -EIO;
     }
@@ -186,7 +174,7 @@ static int count_events(struct store *st, const struct store_event_filter *f,
 {
     struct where w;
     where_build(&w, "SELECT count(*) FROM security_events", f);
-    sqlite3_stmt *s = prep(st, w.sql);
+    sqlite3_stmt *s = store_prep(st, w.sql);
     if (!s) {
         return -EIO;
     }
@@ -223,7 +211,7 @@ int store_event_list(struct store *st, const struct store_event_filter *f,
     snprintf(w.sql + off, sizeof(w.sql) - off,
              " ORDER BY id DESC LIMIT ?%zu OFFSET ?%zu", w.n_text + w.n_num + 1,
              w.n_text + w.n_num + 2);
-    sqlite3_stmt *s = prep(st, w.sql);
+    sqlite3_stmt *s = store_prep(st, w.sql);
     if (!s) {
         return -EIO;
     }
@@ -249,10 +237,11 @@ int store_event_hour_add(struct store *st, int64_t hour, const char *kind,
                           "hourly count needs a kind and the start of an "
                           "hour");
     }
-    sqlite3_stmt *s = prep(st, "INSERT INTO security_event_hours (hour, kind, "
-                               "n) VALUES (?1, ?2, ?3) "
-                               "ON CONFLICT (hour, kind) "
-                               "DO UPDATE SET n = n + excluded.n");
+    sqlite3_stmt *s =
+        store_prep(st, "INSERT INTO security_event_hours (hour, kind, "
+                       "n) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (hour, kind) "
+                       "DO UPDATE SET n = n + excluded.n");
     if (!s) {
         return -EIO;
     }
@@ -279,9 +268,10 @@ static int hour_row(void *ud, sqlite3_stmt *s)
 int store_event_hours(struct store *st, int64_t from_hour, int64_t to_hour,
                       store_event_hour_fn *cb, void *ud)
 {
-    sqlite3_stmt *s = prep(st, "SELECT hour, kind, n FROM security_event_hours "
-                               "WHERE hour >= ?1 AND hour < ?2 "
-                               "ORDER BY hour, kind");
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT hour, kind, n FROM security_event_hours "
+                       "WHERE hour >= ?1 AND hour < ?2 "
+                       "ORDER BY hour, kind");
     if (!s) {
         return -EIO;
     }
@@ -339,7 +329,7 @@ int store_event_top(struct store *st, enum store_event_group by, int64_t since,
     snprintf(sql + off, sizeof(sql) - off,
              "%s GROUP BY %s ORDER BY n DESC, %s LIMIT ?2", n_kinds ? ")" : "",
              by_addr ? "address" : "country", by_addr ? "address" : "country");
-    sqlite3_stmt *s = prep(st, sql);
+    sqlite3_stmt *s = store_prep(st, sql);
     if (!s) {
         return -EIO;
     }
@@ -359,50 +349,23 @@ int store_event_top(struct store *st, enum store_event_group by, int64_t since,
 /* ------------------------------------------------------------------ */
 
 /* Run 'sql' with one integer bound; *changes gets the rows touched. */
-static int exec_int(struct store *st, const char *sql, int64_t v,
-                    const char *what, int *changes)
-{
-    sqlite3_stmt *s = prep(st, sql);
-    if (!s) {
-        return -EIO;
-    }
-    sqlite3_bind_int64(s, 1, v);
-    int rc = store_step_done(st, s, what, changes);
-    sqlite3_finalize(s);
-    return rc;
-}
-
 int store_event_purge(struct store *st, int64_t now, uint32_t max_days,
                       uint32_t max_rows, uint32_t *n_removed)
 {
     int total = 0;
-    int changes = 0;
     struct store_tx tx;
     int rc = store_tx_begin(st, &tx);
     if (rc < 0) {
         return rc;
     }
-    if (max_days > 0) {
-        int64_t before = now - (int64_t)max_days * 86400;
-        rc = exec_int(st, "DELETE FROM security_events WHERE at < ?1", before,
-                      "purging old security events", &changes);
-        total += changes;
-        if (rc == 0) {
-            /* An hour goes once all of it is older than the limit. */
-            rc = exec_int(st,
-                          "DELETE FROM security_event_hours "
-                          "WHERE hour + 3600 <= ?1",
-                          before, "purging old hourly counts", NULL);
-        }
-    }
-    if (rc == 0 && max_rows > 0) {
-        changes = 0;
-        rc = exec_int(st,
-                      "DELETE FROM security_events WHERE id <= (SELECT id "
-                      "FROM security_events ORDER BY id DESC LIMIT 1 "
-                      "OFFSET ?1)",
-                      max_rows, "purging excess security events", &changes);
-        total += changes;
+    int64_t before = max_days > 0 ? now - (int64_t)max_days * 86400 : 0;
+    rc = store_log_trim(st, "security_events", before, max_rows, &total);
+    if (rc == 0 && before > 0) {
+        /* An hour goes once all of it is older than the limit. */
+        rc = store_exec_int(st,
+                            "DELETE FROM security_event_hours "
+                            "WHERE hour + 3600 <= ?1",
+                            before, "purging old hourly counts", NULL);
     }
     int end = store_tx_end(st, &tx, rc == 0);
     if (rc == 0 && end == 0 && n_removed) {

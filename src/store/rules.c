@@ -23,20 +23,16 @@
 static int claimed_elsewhere(struct store *st,
                              const struct store_inbound_rule *r)
 {
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(
-        st->db,
-        "SELECT 1 FROM inbound_rules WHERE did = ?1 AND tenant_id != ?2 "
-        "AND (trunk_id IS NULL OR ?3 = 0 OR trunk_id = ?3) LIMIT 1",
-        -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        return store_fail_sql(st, rc, "checking inbound rules");
+    sqlite3_stmt *s = store_prep(
+        st, "SELECT 1 FROM inbound_rules WHERE did = ?1 AND tenant_id != ?2 "
+            "AND (trunk_id IS NULL OR ?3 = 0 OR trunk_id = ?3) LIMIT 1");
+    if (!s) {
+        return -EIO;
     }
     sqlite3_bind_text(s, 1, r->did, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, r->tenant_id);
     sqlite3_bind_int64(s, 3, r->trunk_id > 0 ? r->trunk_id : 0);
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc == SQLITE_ROW) {
         return store_fail(st, -EEXIST,

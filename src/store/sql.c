@@ -6,6 +6,7 @@
  * existence checks of the rows other rows point at (tenant, user, group).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -62,6 +63,55 @@ int store_step_done(struct store *st, sqlite3_stmt *s, const char *what,
     }
     store_ok(st);
     return 0;
+}
+
+sqlite3_stmt *store_prep(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(s);
+        store_fail_sql(st, rc, "preparing statement");
+        return NULL;
+    }
+    return s;
+}
+
+int store_exec_int(struct store *st, const char *sql, int64_t v,
+                   const char *what, int *changes)
+{
+    sqlite3_stmt *s = store_prep(st, sql);
+    if (!s) {
+        return -EIO;
+    }
+    sqlite3_bind_int64(s, 1, v);
+    int rc = store_step_done(st, s, what, changes);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_log_trim(struct store *st, const char *table, int64_t before,
+                   uint32_t max_rows, int *removed)
+{
+    char sql[160];
+    int changes = 0;
+    int rc = 0;
+    if (before > 0) {
+        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE at < ?1", table);
+        rc = store_exec_int(st, sql, before, "purging old log rows", &changes);
+        *removed += changes;
+    }
+    if (rc == 0 && max_rows > 0) {
+        snprintf(sql, sizeof(sql),
+                 "DELETE FROM %s WHERE id <= (SELECT id FROM %s "
+                 "ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                 table, table);
+        changes = 0;
+        rc = store_exec_int(st, sql, max_rows, "purging excess log rows",
+                            &changes);
+        *removed += changes;
+    }
+    return rc;
 }
 
 int store_step_insert(struct store *st, sqlite3_stmt *s, const char *what,

@@ -211,6 +211,24 @@ uint32_t store_col_u32(sqlite3_stmt *s, int col);
 /* Bind an id, or NULL for 0. */
 void store_bind_id(sqlite3_stmt *s, int idx, int64_t id);
 
+/* A statement prepared for one use (the caller finalizes it), for the
+ * rare ones not worth a cached slot; NULL (error recorded) on failure. */
+sqlite3_stmt *store_prep(struct store *st, const char *sql);
+
+/* Run one-use 'sql' without rows, ?1 bound to 'v'; *changes if not NULL.
+ * Returns 0, or the error naming 'what'. */
+int store_exec_int(struct store *st, const char *sql, int64_t v,
+                   const char *what, int *changes);
+
+/*
+ * Retention of an append-only log table with columns id and at (unix s):
+ * delete the rows older than 'before' (0: none) and all but the newest
+ * 'max_rows' (0: no cap). 'table' is a constant of ours, never input.
+ * Adds the rows removed to *removed. Returns 0 or the error.
+ */
+int store_log_trim(struct store *st, const char *table, int64_t before,
+                   uint32_t max_rows, int *removed);
+
 /* Step a statement that returns no rows; *changes if not NULL. Returns 0
  * or the store_fail_sql() error naming 'what'. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what,

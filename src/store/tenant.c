@@ -146,22 +146,11 @@ int store_tenant_list(struct store *st, store_tenant_fn *cb, void *ud)
 }
 
 /* Prepared for one use (rare calls: no slot in the statement cache). */
-static sqlite3_stmt *prep_once(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(s);
-        store_fail_sql(st, rc, "preparing statement");
-        return NULL;
-    }
-    return s;
-}
 
 int store_tenant_get(struct store *st, int64_t id, struct store_tenant *out)
 {
     sqlite3_stmt *s =
-        prep_once(st, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = ?1");
+        store_prep(st, "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = ?1");
     if (!s) {
         return -EIO;
     }
@@ -195,8 +184,8 @@ int store_tenant_set_pw_policy(struct store *st, int64_t id,
         return store_fail(st, -EINVAL, "password policy out of range");
     }
     sqlite3_stmt *s =
-        prep_once(st, "UPDATE tenants SET pw_min_len = ?2, pw_classes = ?3, "
-                      "pw_expiry_days = ?4, pw_history = ?5 WHERE id = ?1");
+        store_prep(st, "UPDATE tenants SET pw_min_len = ?2, pw_classes = ?3, "
+                       "pw_expiry_days = ?4, pw_history = ?5 WHERE id = ?1");
     if (!s) {
         return -EIO;
     }
@@ -237,7 +226,7 @@ int store_tenant_set_media(struct store *st, int64_t id, uint32_t policy)
     if (policy > STORE_MEDIA_ALWAYS) {
         return store_fail(st, -EINVAL, "media policy out of range");
     }
-    sqlite3_stmt *s = prep_once(
+    sqlite3_stmt *s = store_prep(
         st, "INSERT INTO tenant_media (tenant_id, policy) "
             "SELECT id, ?2 FROM tenants WHERE id = ?1 "
             "ON CONFLICT (tenant_id) DO UPDATE SET policy = excluded.policy");
