@@ -24,15 +24,10 @@ static int range_rule(int rc, json_t **resp)
     return rc;
 }
 
-static int policy_ok(struct ops_ctx *ctx, const char *domain, json_t **resp)
+static int policy_reply(const struct store_tenant *t, json_t **resp)
 {
-    struct store_tenant t;
-    int rc = store_tenant_find(ctx->st, domain, &t);
-    if (rc < 0) {
-        return ops_fail_store(ctx, resp, rc, "domain");
-    }
-    const struct store_tenant_policy *p = &t.pol;
-    if (ops_ok(resp) < 0 || ops_set(resp, "tenant", ops_tenant_json(&t)) < 0) {
+    const struct store_tenant_policy *p = &t->pol;
+    if (ops_ok(resp) < 0 || ops_set(resp, "tenant", ops_tenant_json(t)) < 0) {
         return -ENOMEM;
     }
     return ops_set(resp, "policy",
@@ -41,6 +36,27 @@ static int policy_ok(struct ops_ctx *ctx, const char *domain, json_t **resp)
                              (json_int_t)p->pw_classes, "pw_expiry_days",
                              (json_int_t)p->pw_expiry_days, "pw_history",
                              (json_int_t)p->pw_history));
+}
+
+static int media_reply(const struct store_tenant *t, json_t **resp)
+{
+    if (ops_ok(resp) < 0) {
+        return -ENOMEM;
+    }
+    return ops_set(resp, "media_policy",
+                   json_string(store_media_policy_name(t->pol.media_policy)));
+}
+
+/* The tenant of a request that names only its domain (the show ops). */
+static int tenant_of(struct ops_ctx *ctx, const json_t *req,
+                     struct store_tenant *t, json_t **resp)
+{
+    static const char *const allowed[] = { "domain", NULL };
+    int rc = ops_members_check(req, allowed, resp);
+    if (rc == 0) {
+        rc = ops_domain_tenant(ctx, req, t, resp);
+    }
+    return rc;
 }
 
 int ops_tenant_policy_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
@@ -96,39 +112,19 @@ int ops_tenant_policy_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         return ops_fail_store(ctx, resp, rc, "domain");
     }
     ops_notify_change(ctx, "tenant.policy.set", req);
-    return policy_ok(ctx, t.domain, resp);
+    t.pol = pol;
+    return policy_reply(&t, resp);
 }
 
 int ops_tenant_policy_show(struct ops_ctx *ctx, const json_t *req,
                            json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
     struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    return policy_ok(ctx, t.domain, resp);
+    int rc = tenant_of(ctx, req, &t, resp);
+    return rc != 0 ? rc : policy_reply(&t, resp);
 }
 
 /* ---- media policy ------------------------------------------------------ */
-
-static int media_ok(struct ops_ctx *ctx, const char *domain, json_t **resp)
-{
-    struct store_tenant t;
-    int rc = store_tenant_find(ctx->st, domain, &t);
-    if (rc < 0) {
-        return ops_fail_store(ctx, resp, rc, "domain");
-    }
-    if (ops_ok(resp) < 0) {
-        return -ENOMEM;
-    }
-    return ops_set(resp, "media_policy",
-                   json_string(store_media_policy_name(t.pol.media_policy)));
-}
 
 int ops_tenant_media_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
@@ -160,19 +156,13 @@ int ops_tenant_media_set(struct ops_ctx *ctx, const json_t *req, json_t **resp)
         return ops_fail_store(ctx, resp, rc, "domain");
     }
     ops_notify_change(ctx, "tenant.media.set", req);
-    return media_ok(ctx, t.domain, resp);
+    t.pol.media_policy = policy;
+    return media_reply(&t, resp);
 }
 
 int ops_tenant_media_show(struct ops_ctx *ctx, const json_t *req, json_t **resp)
 {
-    static const char *const allowed[] = { "domain", NULL };
     struct store_tenant t;
-    int rc = ops_members_check(req, allowed, resp);
-    if (rc == 0) {
-        rc = ops_domain_tenant(ctx, req, &t, resp);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    return media_ok(ctx, t.domain, resp);
+    int rc = tenant_of(ctx, req, &t, resp);
+    return rc != 0 ? rc : media_reply(&t, resp);
 }
