@@ -62,16 +62,9 @@ struct calls_user_fraud {
                                           thresholds */
 };
 
-/* When a tenant's calls must offer encrypted media (src/media/policy.h). */
-enum calls_media_policy {
-    CALLS_MEDIA_OPTIONAL = 0, /* never required */
-    CALLS_MEDIA_SECURE,       /* required for calls over TLS (or WSS) */
-    CALLS_MEDIA_ALWAYS,       /* required on every transport */
-};
-
 struct calls_tenant {
     int64_t id;
-    enum calls_media_policy media;
+    uint32_t media; /* enum store_media_policy */
     char domain[STORE_DOMAIN_MAX + 1];
     bool has_profile;
     struct route_profile prof;

@@ -618,9 +618,9 @@ static bool media_ok(struct calls_engine *e, const struct calls_snap *s,
                      struct calls_call *c)
 {
     const struct calls_tenant *t = calls_snap_tenant(s, c->tenant_id);
-    enum calls_media_policy mp = t ? t->media : CALLS_MEDIA_OPTIONAL;
-    ci->media_required = mp == CALLS_MEDIA_ALWAYS
-                         || (mp == CALLS_MEDIA_SECURE && ci->offer_secure);
+    uint32_t mp = t ? t->media : STORE_MEDIA_OPTIONAL;
+    ci->media_required = mp == STORE_MEDIA_ALWAYS
+                         || (mp == STORE_MEDIA_SECURE && ci->offer_secure);
     if (c->is_emergency) {
         ci->media_required = false;
         return true;

@@ -75,10 +75,7 @@ static int tenant_cb(void *ud, const struct store_tenant *st)
     }
     t->id = st->id;
     copy_str(t->domain, sizeof(t->domain), st->domain);
-    t->media = st->pol.media_policy == STORE_MEDIA_ALWAYS ? CALLS_MEDIA_ALWAYS
-               : st->pol.media_policy == STORE_MEDIA_SECURE
-                   ? CALLS_MEDIA_SECURE
-                   : CALLS_MEDIA_OPTIONAL;
+    t->media = st->pol.media_policy;
     return 0;
 }
 
