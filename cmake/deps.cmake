@@ -16,3 +16,6 @@ pkg_check_modules(MAXMINDDB REQUIRED IMPORTED_TARGET libmaxminddb>=1.5)
 pkg_check_modules(LWS REQUIRED IMPORTED_TARGET libwebsockets>=4.1)
 # QR codes of the TOTP enrolment URI (src/admin/qr.c).
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode>=4.0)
+# Alerts by webhook and SMTP with STARTTLS (src/alert/send.c); 7.85 for
+# CURLOPT_PROTOCOLS_STR. Debian: libcurl4-openssl-dev.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl>=7.85)

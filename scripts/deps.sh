@@ -14,11 +14,15 @@ packages=(
   libwebsockets-dev libwebsockets-evlib-uv
   # QR codes of TOTP enrolment (served as SVG)
   libqrencode-dev
+  # alerts: webhook (HTTPS) and e-mail (SMTP with STARTTLS)
+  libcurl4-openssl-dev
   # the portal's browser tests: headless Chromium driven by playwright-core
   chromium fonts-dejavu-core
   # runtime tools and test peers
   openssl sqlite3 iproute2 nftables sip-tester sipvicious baresip
   python3 procps fail2ban libmaxmind-db-writer-perl mmdb-bin
+  # /metrics e2e: the Prometheus text-format parser, curl to fetch it
+  python3-prometheus-client curl
   # IANA time zones for tenants' office hours
   tzdata
 )

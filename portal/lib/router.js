@@ -22,6 +22,8 @@ export const PAGES = {
   audit: { title: 'Audit log', group: 'Administration', roles: ADMINS, module: 'audit.js' },
   support: { title: 'Support links', group: 'Administration', roles: SYS, module: 'support.js' },
   'admin-settings': { title: 'Admin settings', group: 'Administration', roles: SYS, module: 'adminsettings.js' },
+  ssh: { title: 'Temporary SSH', group: 'Administration', roles: SYS, module: 'ssh.js' },
+  checklist: { title: 'Security checklist', group: 'Administration', roles: SYS, module: 'checklist.js' },
   sessions: { title: 'Sessions', group: 'My account', roles: ALL, module: 'sessions.js' },
   '2fa': { title: 'Two-factor', group: 'My account', roles: ALL, module: 'twofa.js' },
   password: { title: 'Password', group: 'My account', roles: ALL, module: 'password.js' },

@@ -15,6 +15,7 @@ const struct api_fixed_table api_fixed_tables[] = {
     { api_account_routes, &api_account_count },
     { api_settings_routes, &api_settings_count },
     { api_event_routes, &api_event_count },
+    { api_metrics_routes, &api_metrics_count },
 };
 const size_t api_fixed_tables_count =
     sizeof(api_fixed_tables) / sizeof(api_fixed_tables[0]);
@@ -36,6 +37,15 @@ int api_new(const struct api_cfg *cfg, struct api **out)
         return -ENOMEM;
     }
     f->a.cfg = *cfg;
+    char err[256];
+    if (api_metrics_allow_parse(cfg->metrics_allow ? cfg->metrics_allow
+                                                   : API_METRICS_ALLOW_DEFAULT,
+                                f->a.metrics_allow, API_METRICS_NETS_MAX,
+                                &f->a.n_metrics_allow, err, sizeof(err))
+        != 0) {
+        free(f);
+        return -EINVAL;
+    }
     for (size_t i = 0; i < api_routes_count; i++) {
         f->ctx[i].a = &f->a;
         f->ctx[i].r = &api_routes_table[i];
@@ -52,6 +62,7 @@ void api_free(struct api *a)
 int api_routes(struct api *a, struct http_server *srv)
 {
     struct api_full *f = (struct api_full *)a;
+    a->srv = srv;
     for (size_t i = 0; i < api_routes_count; i++) {
         int rc = http_server_route(srv, api_routes_table[i].method,
                                    api_routes_table[i].path, api_resource,

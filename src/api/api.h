@@ -39,11 +39,15 @@ struct api_cfg {
     api_exec_fn *exec;
     api_ban_fn *ban; /* NULL: no shield */
     void *ud;        /* for exec and ban */
+    /* [metrics] allow: networks that read /metrics without credentials
+     * (comma-separated); NULL = API_METRICS_ALLOW_DEFAULT (loopback) */
+    const char *metrics_allow;
 };
 
 struct api;
 
-/* Returns 0 or -ENOMEM / -EINVAL (no admin, store or exec). */
+/* Returns 0 or -ENOMEM / -EINVAL (no admin, store or exec, or a bad
+ * metrics_allow). */
 int api_new(const struct api_cfg *cfg, struct api **out);
 void api_free(struct api *a);
 

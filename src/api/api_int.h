@@ -11,6 +11,7 @@
 
 #include "admin/session.h"
 #include "api/api.h"
+#include "api/metrics.h"
 #include "http/http.h"
 
 /* Who may use a route. */
@@ -40,6 +41,9 @@ extern const size_t api_routes_count;
 
 struct api {
     struct api_cfg cfg;
+    struct http_server *srv; /* set by api_routes(): /metrics reads it */
+    struct sec_net metrics_allow[API_METRICS_NETS_MAX]; /* [metrics] allow */
+    size_t n_metrics_allow;
 };
 
 /* The caller, once authenticated. */
@@ -89,6 +93,9 @@ extern const size_t api_fixed_count;
 /* Portal accounts (accounts.c). */
 extern const struct api_fixed_route api_account_routes[];
 extern const size_t api_account_count;
+/* GET /metrics (metrics.c). */
+extern const struct api_fixed_route api_metrics_routes[];
+extern const size_t api_metrics_count;
 /* Admin settings and tenant password policies (settings.c). */
 extern const struct api_fixed_route api_settings_routes[];
 extern const size_t api_settings_count;

@@ -92,6 +92,17 @@ const struct api_route api_routes_table[] = {
     { HTTP_GET, "/api/v1/ssh-access", "ssh.list", API_SYSTEM, "grants", {0}, false, false, "Temporary SSH grants, open and expired" },
     { HTTP_POST, "/api/v1/ssh-access", "ssh.open", API_SYSTEM, NULL, {0}, true, false, "Open SSH to {from} for {minutes}" },
     { HTTP_DELETE, "/api/v1/ssh-access", "ssh.close", API_SYSTEM, NULL, {"from"}, false, false, "Close the grant of ?from= (none: all)" },
+    /* security checklist */
+    { HTTP_GET, "/api/v1/security-checklist", "audit.run", API_SYSTEM, NULL, {0}, false, false, "The security checklist: pass, warn or fail per item, with evidence and fix" },
+    /* phone provisioning (ops/prov.c; the files: /prov/<token>/<file>) */
+    { HTTP_GET, "/api/v1/provisioning", "prov.list", API_SYSTEM, "provisioning", {"domain"}, false, false, "Provisioned extensions" },
+    { HTTP_POST, "/api/v1/provisioning", "prov.enable", API_SYSTEM, NULL, {0}, true, false, "Enable provisioning of {user, vendor}: new token and SIP password" },
+    { HTTP_DELETE, "/api/v1/provisioning/{user}", "prov.disable", API_SYSTEM, NULL, {0}, false, false, "Disable provisioning of ext@domain" },
+    { HTTP_POST, "/api/v1/provisioning/{user}/rotate", "prov.rotate", API_SYSTEM, NULL, {0}, false, false, "New token and SIP password for ext@domain" },
+    { HTTP_GET, T "/provisioning", "prov.list", API_TENANT, "provisioning", {0}, false, false, "A tenant's provisioned extensions" },
+    { HTTP_POST, T "/provisioning", "prov.enable", API_TENANT, NULL, {0}, true, false, "Enable provisioning of {ext, vendor}" },
+    { HTTP_DELETE, T "/provisioning/{ext}", "prov.disable", API_TENANT, NULL, {0}, false, true, "Disable provisioning of an extension" },
+    { HTTP_POST, T "/provisioning/{ext}/rotate", "prov.rotate", API_TENANT, NULL, {0}, false, true, "New token and SIP password for an extension" },
 };
 /* clang-format on */
 

@@ -56,6 +56,14 @@ struct calls_cfg {
 };
 
 /* Counters (relaxed atomics). */
+/* Refusal rules counted one by one in calls_stats.refused_by_rule; the
+ * slot after them counts any other rule. */
+#define CALLS_REFUSAL_RULES 17
+
+/* The rule token of slot 'i' of calls_stats.refused_by_rule, or "other"
+ * for i >= CALLS_REFUSAL_RULES. */
+const char *calls_refusal_rule_name(size_t i);
+
 struct calls_stats {
     _Atomic uint64_t started;  /* calls that reached the policy */
     _Atomic uint64_t refused;  /* refused by a rule or a limit */
@@ -65,6 +73,9 @@ struct calls_stats {
     _Atomic uint64_t cdrs;     /* CDRs written */
     _Atomic uint64_t fraud_warnings;
     _Atomic uint64_t suspensions;
+    _Atomic uint64_t answered; /* calls answered, counted as they end (CDR) */
+    _Atomic uint64_t refused_by_rule[CALLS_REFUSAL_RULES + 1]; /* the same
+                                  refusals per rule (calls_refusal_rule_name) */
 };
 
 /* Create the engine (no snapshot yet: every external call is refused
@@ -98,6 +109,17 @@ void calls_engine_policy(struct calls_engine *e, struct proxy_policy *out);
  */
 int64_t calls_engine_trunk_of(struct calls_engine *e,
                               const struct net_addr *src);
+
+/*
+ * Same, for a request that may carry a verified TLS client certificate
+ * ('cert_fp', its SHA-256, or NULL): the trunk whose tls_cert_fp it is
+ * wins; a trunk that has a tls_cert_fp is never recognised by address,
+ * so without the certificate its requests are unknown callers. Any
+ * thread.
+ */
+int64_t calls_engine_trunk_of_tls(struct calls_engine *e,
+                                  const struct net_addr *src,
+                                  const uint8_t *cert_fp);
 
 /*
  * Credentials of an accept-register trunk for a REGISTER to 'user' @

@@ -39,6 +39,8 @@ struct calls_trunk {
     uint32_t expires_s;
     char ha1_md5[CALLS_HA1_HEX]; /* accept-register: username:realm:pw */
     char ha1_sha256[CALLS_HA1_HEX];
+    bool has_cert_fp;    /* recognised by its TLS client certificate only */
+    uint8_t cert_fp[32]; /* SHA-256 of that certificate */
 };
 
 struct calls_trunk_limit {

@@ -92,13 +92,45 @@ static const char *reason_phrase(int status)
     }
 }
 
-/* A refused call: counted, and a security event unless it was only a
- * number that does not exist here (404). */
+/* The rules /metrics counts one by one (any other is "other"). */
+static const char *const refusal_rules[CALLS_REFUSAL_RULES] = {
+    ROUTE_RULE_INVALID_NUMBER,
+    ROUTE_RULE_INTERNAL_ONLY,
+    ROUTE_RULE_DISALLOWED,
+    ROUTE_RULE_COUNTRY,
+    ROUTE_RULE_NO_OUTBOUND,
+    ROUTE_RULE_OFFICE_HOURS,
+    ROUTE_RULE_NOT_EXTERNAL,
+    ROUTE_RULE_NO_INBOUND,
+    RULE_SUSPENDED,
+    RULE_CALL_RATE,
+    RULE_CONCURRENT,
+    RULE_TRUNK_LIMIT,
+    RULE_NO_TRUNK,
+    RULE_NO_PROFILE,
+    RULE_NOT_READY,
+    "media_unencrypted",
+    "sdes_in_clear",
+};
+
+const char *calls_refusal_rule_name(size_t i)
+{
+    return i < CALLS_REFUSAL_RULES ? refusal_rules[i] : "other";
+}
+
+/* A refused call: counted (also per rule), and a security event unless it
+ * was only a number that does not exist here (404). */
 static void report_refusal(struct calls_engine *e,
                            const struct proxy_call_info *ci, int64_t tenant_id,
                            const char *rule, int status)
 {
+    size_t slot = 0;
+    while (slot < CALLS_REFUSAL_RULES
+           && (rule == NULL || strcmp(rule, refusal_rules[slot]) != 0)) {
+        slot++;
+    }
     count(&e->stats.refused);
+    count(&e->stats.refused_by_rule[slot]);
     if (status == 404) {
         return;
     }
@@ -623,6 +655,7 @@ static bool media_ok(struct calls_engine *e, const struct calls_snap *s,
                          || (mp == STORE_MEDIA_SECURE && ci->offer_secure);
     if (c->is_emergency) {
         ci->media_required = false;
+        ci->media_exempt = true;
         return true;
     }
     struct media_policy_in in = {
@@ -759,6 +792,13 @@ static void on_end(void *ud, const struct proxy_call_info *ci,
     }
     limits_cc_release(e->cc, &c->ext_h);
     limits_cc_release(e->cc, &c->trunk_h);
+    if (res == PROXY_CALL_REFUSED && c->refused_rule == NULL
+        && ci->refused_rule) {
+        /* the proxy refused it after routing (the callee's media) */
+        c->refused_rule = ci->refused_rule;
+        calls_copy_text(c->cdr.reason, sizeof(c->cdr.reason),
+                        sv_cstr(ci->refused_rule));
+    }
     if (res == PROXY_CALL_REFUSED && c->refused_rule) {
         report_refusal(e, ci, c->tenant_id, c->refused_rule, status);
     }

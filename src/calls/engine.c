@@ -172,14 +172,33 @@ static void gw_match(void *ud, const struct reg_binding_view *b)
 int64_t calls_engine_trunk_of(struct calls_engine *e,
                               const struct net_addr *src)
 {
+    return calls_engine_trunk_of_tls(e, src, NULL);
+}
+
+int64_t calls_engine_trunk_of_tls(struct calls_engine *e,
+                                  const struct net_addr *src,
+                                  const uint8_t *cert_fp)
+{
     struct sec_snap *hdr = sec_snap_ref_acquire(&e->ref);
     if (hdr == NULL) {
         return 0;
     }
     const struct calls_snap *s = (const struct calls_snap *)hdr;
     int64_t id = 0;
+    /* A verified client certificate names its trunk, whatever the
+     * address it comes from. */
+    for (size_t i = 0; cert_fp && i < s->n_trunks && id == 0; i++) {
+        const struct calls_trunk *t = &s->trunks[i];
+        if (t->has_cert_fp
+            && memcmp(t->cert_fp, cert_fp, sizeof(t->cert_fp)) == 0) {
+            id = t->id;
+        }
+    }
     for (size_t i = 0; i < s->n_trunks && id == 0; i++) {
         const struct calls_trunk *t = &s->trunks[i];
+        if (t->has_cert_fp) {
+            continue; /* its certificate or nothing */
+        }
         switch (t->kind) {
         case STORE_TRUNK_IP:
             for (size_t k = 0; k < t->n_nets; k++) {

@@ -38,6 +38,9 @@ static bool push_susp(struct calls_engine *e, const struct calls_rec *r)
 void calls_rec_push(struct calls_engine *e, const struct calls_rec *r)
 {
     bool wake = false;
+    if (!r->is_susp && r->cdr.result == STORE_CDR_ANSWERED) {
+        atomic_fetch_add_explicit(&e->stats.answered, 1, memory_order_relaxed);
+    }
     pthread_mutex_lock(&e->q_mu);
     if (r->is_susp) {
         wake = e->q_n == 0 && e->sq_n == 0;

@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "calls/calls_int.h"
+#include "net/tls.h"
 #include "reg/digest.h"
 #include "route/tz.h"
 
@@ -444,6 +445,10 @@ static int trunk_cb(void *ud, const struct store_trunk *st)
     t->expires_s = st->expires_s;
     parse_nets(t, st->networks);
     resolve(t);
+    t->has_cert_fp = st->tls_cert_fp[0] != '\0'
+                     && net_tls_fp_parse(st->tls_cert_fp,
+                                         strlen(st->tls_cert_fp), t->cert_fp)
+                            == 0;
     if (st->kind == STORE_TRUNK_ACCEPT_REGISTER && st->has_password) {
         char pw[STORE_SIP_PW_MAX + 1];
         if (store_trunk_password(l->st, st->id, pw, sizeof(pw)) == 0) {

@@ -47,7 +47,7 @@ struct call_cmd {
     const char *op;
     struct arg pos[6]; /* positionals in order; name NULL ends */
     int min_pos;
-    struct arg opts[12]; /* name NULL ends */
+    struct arg opts[14]; /* name NULL ends */
     const char *synopsis;
     /* Output: a table of 'list' rows, else "done" + the value at
      * obj.key (obj NULL: top-level key). */
@@ -173,7 +173,7 @@ static const struct col event_cols[] = {
         O("--transport", "transport"), O("--username", "username"),      \
         { "--password", "password", ARG_SECRET }, O("--realm", "realm"), \
         ON("--expires", "expires_s"), O("--networks", "networks"),       \
-        ON("--max-calls", "max_calls")
+        ON("--max-calls", "max_calls"), O("--tls-cert-fp", "tls_cert_fp")
 
 static const struct call_cmd cmds[] = {
     { "group",
@@ -529,7 +529,8 @@ static const struct call_cmd cmds[] = {
       { TRUNK_OPTS, END },
       "trunk add NAME --kind register|ip|accept_register [--host H] "
       "[--port N] [--transport udp] [--username U] [--password PW|-] "
-      "[--realm R] [--expires S] [--networks CIDR,...] [--max-calls N]",
+      "[--realm R] [--expires S] [--networks CIDR,...] [--max-calls N] "
+      "[--tls-cert-fp SHA256]",
       NULL,
       NULL,
       NULL,

@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/alert_cmds.h"
 #include "cli/cli_int.h"
+#include "cli/prov_cmds.h"
 #include "fw/ssh.h"
 #include "ops/ops.h"
 #include "store/store.h"
@@ -74,6 +76,7 @@ static const char usage_text[] =
     "           [--port N] [--transport udp] [--username U]\n"
     "           [--password PW|-] [--realm R] [--expires S]\n"
     "           [--networks CIDR,...] [--max-calls N]\n"
+    "           [--tls-cert-fp SHA256]  (client certificate, TLS)\n"
     "  trunk set NAME [--new-name N] [trunk add options]\n"
     "  trunk list | trunk rm NAME\n"
     "  trunk limit set TRUNK DOMAIN MAX_CALLS\n"
@@ -101,6 +104,9 @@ static const char usage_text[] =
     "  firewall apply [--dry-run] | firewall rollback\n"
     "  ssh open --from CIDR --for DURATION | ssh close [--from CIDR]\n"
     "  ssh list\n"
+    "  alerts test [--wait S] | alerts status\n"
+    "  audit [--json]\n"
+    "  provision enable|rotate|disable EXT@DOMAIN | provision list\n"
     "  version\n"
     "\n"
     "--json prints the full response as JSON. --sip-password - reads the\n"
@@ -1292,7 +1298,22 @@ int cli_main(int argc, char **argv, const struct cli_env *env)
         fflush(io.out);
         return rc;
     }
+    rc = cli_audit_main(argc, argv, env, io.out, io.err);
+    if (rc != -ENOSYS) {
+        fflush(io.out);
+        return rc;
+    }
+    rc = cli_alert_main(argc, argv, env, io.out, io.err);
+    if (rc != -ENOSYS) {
+        fflush(io.out);
+        return rc;
+    }
     rc = cli_fw_main(argc, argv, env, io.out, io.err);
+    if (rc != -ENOSYS) {
+        fflush(io.out);
+        return rc;
+    }
+    rc = cli_prov_main(argc, argv, env, io.out, io.err);
     if (rc != -ENOSYS) {
         fflush(io.out);
         return rc;

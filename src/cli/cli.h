@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+struct checklist_conf;
 struct fw_svc_cfg;
 
 /* Default time allowed for one control-socket request. */
@@ -31,6 +32,9 @@ struct cli_env {
     /* The configuration's firewall view (firewall and ssh commands);
      * NULL: none usable, those commands say why. */
     const struct fw_svc_cfg *fw_svc;
+    /* The configuration's view for `audit` (checklist/checklist.h);
+     * NULL: audit refuses. */
+    const struct checklist_conf *checklist;
 };
 
 /*

@@ -86,6 +86,15 @@ int cli_admin_main(int argc, char **argv, const struct cli_env *env, FILE *out,
                    FILE *err);
 
 /*
+ * "audit [--json]" (audit_cmds.c): the security checklist from the daemon,
+ * or in-process on the database when none answers. Returns the exit code
+ * (1 when an item fails), or -ENOSYS without output when argv[0] is not
+ * "audit".
+ */
+int cli_audit_main(int argc, char **argv, const struct cli_env *env, FILE *out,
+                   FILE *err);
+
+/*
  * Send 'req' (consumed: freed before returning, it may hold passwords) to
  * the daemon's control socket or, when none answers, run it in-process.
  * On 0, *resp is the response (owned by the caller); otherwise the exit

@@ -14,11 +14,13 @@
 #include "admin/audit.h"
 #include "admin/settings.h"
 #include "api/api.h"
+#include "api/prov.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/core.h"
+#include "fw/render.h"
 #include "http/http.h"
 #include "sec/shield.h"
 #include "store/admin.h"
@@ -41,10 +43,17 @@ static void ban(void *ud, const struct net_addr *client, uint32_t seconds,
 {
     struct sw_admin *a = ud;
     const struct admin_config *c = &a->ctx.cfg;
-    (void)reason;
-    int rc = sec_shield_ban(a->core->guard.sh, client, SEC_REASON_WEB_LOGIN,
+    int rc;
+    if (reason != NULL && strcmp(reason, "prov_scan") == 0) {
+        /* Provisioning directory enumeration (api/prov.c). */
+        rc = sec_shield_ban(a->core->guard.sh, client, SEC_REASON_PROV_SCAN,
+                            a->prov_guess_max, a->prov_guess_max,
+                            a->prov_guess_window_s, seconds, "provisioning");
+    } else {
+        rc = sec_shield_ban(a->core->guard.sh, client, SEC_REASON_WEB_LOGIN,
                             c->login_max_failures, c->login_max_failures,
                             c->login_period_s, seconds, "HTTP sign-in");
+    }
     if (rc != 0 && rc != -EPERM) {
         log_warn(&lc, "sign-in flood: address not banned (%s)", strerror(-rc));
     }
@@ -82,6 +91,33 @@ static int load_settings(struct sw_admin *a)
     return 0;
 }
 
+/* The provisioning file server on the HTTP thread's store handle. */
+static int start_prov(struct sw_admin *a, const struct sw_config *cfg)
+{
+    char err[512];
+    struct api_prov_cfg pc = {
+        .st = a->st,
+        .ban = ban,
+        .ud = a,
+        .template_dir = cfg->prov_template_dir,
+        .sip_host = cfg->prov_sip_host,
+        .guess_max = cfg->prov_guess_max,
+        .guess_window_s = cfg->prov_guess_window_s,
+    };
+    /* The values were checked when the file was read. */
+    (void)fw_listen_port(cfg->sip_tls, &pc.sip_tls_port);
+    (void)fw_listen_port(cfg->sip_tcp, &pc.sip_tcp_port);
+    (void)fw_listen_port(cfg->sip_udp, &pc.sip_udp_port);
+    a->prov_guess_max = cfg->prov_guess_max;
+    a->prov_guess_window_s = cfg->prov_guess_window_s;
+    int rc = api_prov_new(&pc, &a->prov, err, sizeof(err));
+    if (rc != 0) {
+        log_err(&lc, "provisioning: %s", err);
+        return rc;
+    }
+    return api_prov_routes(a->prov, a->srv);
+}
+
 int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
                    const char *cert, const char *key, struct sw_core *core,
                    struct sw_control *ctl)
@@ -112,7 +148,12 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
         return rc;
     }
     struct api_cfg acfg = {
-        .admin = &a->ctx, .st = a->st, .exec = exec_op, .ban = ban, .ud = a
+        .admin = &a->ctx,
+        .st = a->st,
+        .exec = exec_op,
+        .ban = ban,
+        .ud = a,
+        .metrics_allow = cfg->metrics_allow,
     };
     rc = api_new(&acfg, &a->api);
     if (rc != 0) {
@@ -124,11 +165,17 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
     hcfg.plain_listen =
         cfg->http_plain_listen[0] ? cfg->http_plain_listen : NULL;
     hcfg.static_dir = cfg->http_portal_dir[0] ? cfg->http_portal_dir : NULL;
+    hcfg.prov_listen =
+        cfg->prov_plain_listen[0] ? cfg->prov_plain_listen : NULL;
     hcfg.cert_path = cert;
     hcfg.key_path = key;
+    hcfg.tls = core->tls;
     rc = http_server_new(&a->srv, &hcfg);
     if (rc == 0) {
         rc = api_routes(a->api, a->srv);
+    }
+    if (rc == 0) {
+        rc = start_prov(a, cfg);
     }
     if (rc == 0) {
         rc = http_server_start(a->srv);
@@ -142,6 +189,10 @@ int sw_admin_start(struct sw_admin *a, const struct sw_config *cfg,
            created ? "; administrator admin / admin, to be changed at "
                      "first sign-in"
                    : "");
+    if (cfg->prov_plain_listen[0]) {
+        printf("sipwarden: phone provisioning on plain http %s (port %u)\n",
+               cfg->prov_plain_listen, http_server_prov_port(a->srv));
+    }
     fflush(stdout);
     return 0;
 }
@@ -150,6 +201,8 @@ void sw_admin_stop(struct sw_admin *a)
 {
     http_server_free(a->srv);
     a->srv = NULL;
+    api_prov_free(a->prov);
+    a->prov = NULL;
     api_free(a->api);
     a->api = NULL;
     if (a->has_ctx) {

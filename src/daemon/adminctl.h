@@ -10,11 +10,13 @@
 #define SW_DAEMON_ADMINCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "admin/admin.h"
 #include "base/clock.h"
 
 struct api;
+struct api_prov;
 struct http_server;
 struct store;
 struct sw_config;
@@ -28,8 +30,11 @@ struct sw_admin {
     bool has_ctx;
     struct http_server *srv;
     struct api *api;
-    struct sw_core *core;   /* borrowed */
-    struct sw_control *ctl; /* borrowed: runs the operations */
+    struct api_prov *prov;        /* the /prov/ file server */
+    uint32_t prov_guess_max;      /* [provisioning] guess_max */
+    uint32_t prov_guess_window_s; /* [provisioning] guess_window_s */
+    struct sw_core *core;         /* borrowed */
+    struct sw_control *ctl;       /* borrowed: runs the operations */
 };
 
 /*

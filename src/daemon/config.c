@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/metrics.h"
 #include "base/log.h"
 #include "base/sv.h"
+#include "checklist/checklist.h"
 #include "fw/render.h"
 #include "reg/digest.h"
 
@@ -29,6 +31,7 @@ enum key_kind {
     KEY_MS,     /* seconds in the file, milliseconds in the struct */
     KEY_ONOFF,  /* on / off into a bool */
     KEY_FWTEXT, /* a string fw_svc_key_check() accepts */
+    KEY_NETS,   /* comma-separated networks (api_metrics_allow_parse) */
 };
 
 struct key_desc {
@@ -61,6 +64,10 @@ static const struct key_desc keys[] = {
     STR("sip", "tls", sip_tls, KEY_ADDR),
     STR("sip", "tls_cert", tls_cert, KEY_STR),
     STR("sip", "tls_key", tls_key, KEY_STR),
+    STR("sip", "tls_sni_dir", tls_sni_dir, KEY_STR),
+    STR("sip", "tls_client_ca", tls_client_ca, KEY_STR),
+    STR("sip", "wss", sip_wss, KEY_ADDR),
+    STR("sip", "wss_origins", wss_origins, KEY_STR),
     U32("sip", "nonce_lifetime_s", nonce_lifetime_s, 10, 3600),
     U32("sip", "udp_rcvbuf", udp_rcvbuf_bytes, 65536, 256u << 20),
     U32("sip", "tcp_idle_timeout_s", tcp_idle_timeout_s, 1, 86400),
@@ -89,6 +96,28 @@ static const struct key_desc keys[] = {
     STR("firewall", "rate_sources", fw_rate_sources, KEY_FWTEXT),
     U32("firewall", "rate_burst", fw_rate_burst, 1, 100000),
     STR("media", "rtp_ports", media_rtp_ports, KEY_FWTEXT),
+    /* phone provisioning (api/prov.h) */
+    STR("provisioning", "plain_listen", prov_plain_listen, KEY_ADDR),
+    STR("provisioning", "template_dir", prov_template_dir, KEY_STR),
+    STR("provisioning", "sip_host", prov_sip_host, KEY_STR),
+    U32("provisioning", "guess_max", prov_guess_max, 1, 1000),
+    U32("provisioning", "guess_window_s", prov_guess_window_s, 1, 86400),
+    STR("metrics", "allow", metrics_allow, KEY_NETS),
+    /* alerts by webhook and e-mail (src/alert); checked again at start */
+    STR("alerts", "webhook_url", alert_webhook_url, KEY_STR),
+    STR("alerts", "webhook_secret", alert_webhook_secret, KEY_STR),
+    STR("alerts", "smtp_url", alert_smtp_url, KEY_STR),
+    STR("alerts", "smtp_ca", alert_smtp_ca, KEY_STR),
+    STR("alerts", "smtp_user", alert_smtp_user, KEY_STR),
+    STR("alerts", "smtp_password", alert_smtp_password, KEY_STR),
+    STR("alerts", "mail_from", alert_mail_from, KEY_STR),
+    STR("alerts", "mail_to", alert_mail_to, KEY_STR),
+    STR("alerts", "ban_rules", alert_ban_rules, KEY_STR),
+    STR("alerts", "host", alert_host, KEY_STR),
+    U32("alerts", "login_fail_spike", alert_login_fail_spike, 1, 1000),
+    U32("alerts", "min_interval_s", alert_min_interval_s, 0, 86400),
+    U32("alerts", "max_per_hour", alert_max_per_hour, 1, 1000),
+    U32("alerts", "timeout_s", alert_timeout_s, 1, 60),
 };
 
 void sw_config_defaults(struct sw_config *cfg)
@@ -99,6 +128,7 @@ void sw_config_defaults(struct sw_config *cfg)
     snprintf(cfg->sip_udp, sizeof(cfg->sip_udp), "*:5060");
     snprintf(cfg->sip_tcp, sizeof(cfg->sip_tcp), "*:5063");
     snprintf(cfg->sip_tls, sizeof(cfg->sip_tls), "*:5061");
+    snprintf(cfg->sip_wss, sizeof(cfg->sip_wss), "*:5065");
     snprintf(cfg->http_listen, sizeof(cfg->http_listen), "*:8887");
     snprintf(cfg->http_portal_dir, sizeof(cfg->http_portal_dir), "%s",
              SW_PORTAL_DIR);
@@ -123,6 +153,17 @@ void sw_config_defaults(struct sw_config *cfg)
              "REGISTER 20/minute, INVITE 20/minute, SUBSCRIBE 20/minute, "
              "OPTIONS 10/second, ACK 20/second");
     snprintf(cfg->media_rtp_ports, sizeof(cfg->media_rtp_ports), "10000-20000");
+    snprintf(cfg->prov_template_dir, sizeof(cfg->prov_template_dir), "%s",
+             SW_PROV_TEMPLATE_DIR);
+    cfg->prov_guess_max = 5;
+    cfg->prov_guess_window_s = 60;
+    snprintf(cfg->metrics_allow, sizeof(cfg->metrics_allow), "%s",
+             API_METRICS_ALLOW_DEFAULT);
+    snprintf(cfg->alert_ban_rules, sizeof(cfg->alert_ban_rules), "default");
+    cfg->alert_login_fail_spike = 10;
+    cfg->alert_min_interval_s = 300;
+    cfg->alert_max_per_hour = 30;
+    cfg->alert_timeout_s = 5;
 }
 
 struct load_state {
@@ -280,6 +321,21 @@ static int set_key(struct load_state *st, const struct key_desc *k,
         memcpy(field, value, strlen(value) + 1);
         return 1;
     }
+    case KEY_NETS: {
+        struct sec_net nets[API_METRICS_NETS_MAX];
+        size_t n_nets;
+        char why[256];
+        if (strlen(value) >= k->size) {
+            return fail(st, "%s: value too long", k->name);
+        }
+        if (api_metrics_allow_parse(value, nets, API_METRICS_NETS_MAX, &n_nets,
+                                    why, sizeof(why))
+            != 0) {
+            return fail(st, "%s: %s", k->name, why);
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 1;
+    }
     case KEY_LOGLEVEL: {
         int lvl = log_level_parse(value);
         if (lvl < 0) {
@@ -373,12 +429,14 @@ int sw_config_load_string(struct sw_config *cfg, const char *text,
 
 /* ---- the service firewall's view ---------------------------------------- */
 
-/* Provisioning hook: the port the provisioning server will listen on,
- * opened by the service firewall. 0 until that server exists (issue 6). */
+/* Provisioning hook: the port of the plain-HTTP provisioning listener,
+ * opened by the service firewall; 0 when [provisioning] plain_listen is
+ * off (the HTTPS files share the portal's port). */
 static uint16_t provisioning_port(const struct sw_config *cfg)
 {
-    (void)cfg;
-    return 0;
+    uint16_t port = 0;
+    (void)fw_listen_port(cfg->prov_plain_listen, &port);
+    return port;
 }
 
 int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out)
@@ -392,6 +450,7 @@ int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out)
     (void)fw_listen_port(cfg->sip_udp, &out->sip_udp);
     (void)fw_listen_port(cfg->sip_tcp, &out->sip_tcp);
     (void)fw_listen_port(cfg->sip_tls, &out->sip_tls);
+    (void)fw_listen_port(cfg->sip_wss, &out->sip_wss);
     (void)fw_listen_port(cfg->http_listen, &out->http);
     (void)fw_listen_port(cfg->http_plain_listen, &out->http_plain);
     out->prov = provisioning_port(cfg);
@@ -414,4 +473,30 @@ int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out)
         return -EINVAL;
     }
     return 0;
+}
+
+/* ---- the audit checklist's view ------------------------------------------ */
+
+void sw_config_checklist(const struct sw_config *cfg,
+                         struct checklist_conf *out)
+{
+    memset(out, 0, sizeof(*out));
+    snprintf(out->sip_udp, sizeof(out->sip_udp), "%s", cfg->sip_udp);
+    snprintf(out->sip_tcp, sizeof(out->sip_tcp), "%s", cfg->sip_tcp);
+    snprintf(out->sip_tls, sizeof(out->sip_tls), "%s", cfg->sip_tls);
+    snprintf(out->sip_wss, sizeof(out->sip_wss), "%s", cfg->sip_wss);
+    snprintf(out->tls_cert, sizeof(out->tls_cert), "%s", cfg->tls_cert);
+    snprintf(out->http_listen, sizeof(out->http_listen), "%s",
+             cfg->http_listen);
+    snprintf(out->http_plain_listen, sizeof(out->http_plain_listen), "%s",
+             cfg->http_plain_listen);
+    out->prov_known = true;
+    snprintf(out->prov_plain, sizeof(out->prov_plain), "%s",
+             cfg->prov_plain_listen);
+    out->fw_ssh_port = cfg->fw_ssh_port;
+    if (fw_svc_table_name(cfg->fw_table, out->fw_svc_table,
+                          sizeof(out->fw_svc_table))
+        != 0) {
+        out->fw_svc_table[0] = '\0';
+    }
 }

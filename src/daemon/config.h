@@ -30,12 +30,21 @@ struct sw_config {
     char sip_tls[SW_CONF_ADDR_LEN]; /* [sip] tls */
     char tls_cert[PATH_MAX];        /* [sip] tls_cert, "" = self-signed */
     char tls_key[PATH_MAX];         /* [sip] tls_key */
-    uint32_t nonce_lifetime_s;      /* [sip] nonce_lifetime_s */
-    uint32_t udp_rcvbuf_bytes;      /* [sip] udp_rcvbuf */
-    uint32_t tcp_idle_timeout_s;    /* [sip] tcp_idle_timeout_s */
-    uint32_t tcp_max_conns_per_ip;  /* [sip] tcp_max_conns_per_ip */
-    uint32_t tcp_max_conns;         /* [sip] tcp_max_conns */
-    uint32_t max_transactions;      /* [sip] max_transactions per worker */
+    /* [sip] tls_sni_dir: <domain>.crt + <domain>.key pairs picked by SNI;
+     * "" = <data_dir>/tls/sni */
+    char tls_sni_dir[PATH_MAX];
+    char tls_client_ca[PATH_MAX]; /* [sip] tls_client_ca, "" = no mTLS */
+    /* [sip] wss: SIP over secure WebSocket (RFC 7118), same certificate
+     * as [sip] tls; "" = disabled. [sip] wss_origins: allowed Origin
+     * values (commas or blanks between), "" = any. */
+    char sip_wss[SW_CONF_ADDR_LEN];
+    char wss_origins[1024];
+    uint32_t nonce_lifetime_s;     /* [sip] nonce_lifetime_s */
+    uint32_t udp_rcvbuf_bytes;     /* [sip] udp_rcvbuf */
+    uint32_t tcp_idle_timeout_s;   /* [sip] tcp_idle_timeout_s */
+    uint32_t tcp_max_conns_per_ip; /* [sip] tcp_max_conns_per_ip */
+    uint32_t tcp_max_conns;        /* [sip] tcp_max_conns */
+    uint32_t max_transactions;     /* [sip] max_transactions per worker */
     /* [sip] digest_algorithms: offered in this order (enum reg_digest_alg
      * values), e.g. "SHA-256, MD5" */
     int digest_algs[2];
@@ -62,6 +71,33 @@ struct sw_config {
     char fw_rate_sources[1024]; /* [firewall] rate_sources */
     uint32_t fw_rate_burst;     /* [firewall] rate_burst, packets */
     char media_rtp_ports[16];   /* [media] rtp_ports, "LOW-HIGH" */
+
+    /* [provisioning] (api/prov.h): files served over HTTPS on the portal
+     * listener; plain_listen adds a plain-HTTP listener for them only. */
+    char prov_plain_listen[SW_CONF_ADDR_LEN]; /* plain_listen, "" = off */
+    char prov_template_dir[PATH_MAX];         /* template_dir */
+    char prov_sip_host[256];      /* sip_host, "" = the Host phones ask */
+    uint32_t prov_guess_max;      /* guess_max: misses that ban */
+    uint32_t prov_guess_window_s; /* guess_window_s */
+    /* [metrics] allow: networks reading /metrics without credentials,
+     * comma-separated (api/metrics.h) */
+    char metrics_allow[1024];
+
+    /* [alerts] (src/alert): all off by default, no URL = no channel */
+    char alert_webhook_url[512];     /* webhook_url, http(s):// */
+    char alert_webhook_secret[256];  /* webhook_secret: HMAC key, "" = none */
+    char alert_smtp_url[512];        /* smtp_url, smtp://HOST:PORT */
+    char alert_smtp_ca[PATH_MAX];    /* smtp_ca: CA file for the server */
+    char alert_smtp_user[128];       /* smtp_user, "" = no AUTH */
+    char alert_smtp_password[256];   /* smtp_password */
+    char alert_mail_from[255];       /* mail_from */
+    char alert_mail_to[1024];        /* mail_to, comma-separated */
+    char alert_ban_rules[256];       /* ban_rules: "default", "all", names */
+    char alert_host[128];            /* host: name in alerts, "" = hostname */
+    uint32_t alert_login_fail_spike; /* login_fail_spike per 5 minutes */
+    uint32_t alert_min_interval_s;   /* min_interval_s per kind and key */
+    uint32_t alert_max_per_hour;     /* max_per_hour, all kinds */
+    uint32_t alert_timeout_s;        /* timeout_s per attempt */
 };
 
 /* Error from sw_config_load: file, line (0 if none) and reason. */
@@ -96,5 +132,12 @@ struct fw_svc_cfg;
  * long to leave room for the "_fw" suffix.
  */
 int sw_config_fw_svc(const struct sw_config *cfg, struct fw_svc_cfg *out);
+
+struct checklist_conf;
+
+/* The audit checklist's view of 'cfg' (listeners, certificate,
+ * plain-HTTP provisioning, SSH port, service table). */
+void sw_config_checklist(const struct sw_config *cfg,
+                         struct checklist_conf *out);
 
 #endif

@@ -3,8 +3,8 @@
  * Control socket server. Each connection sends one request line of at most
  * CONTROL_MAX_REQ bytes and gets one answer line; then it is closed. The
  * operations themselves are ops_exec()'s business; this file adds "ping"
- * (readiness), "stats", "event.flush" and "dashboard.show" (the daemon's
- * live state) and the daemon's hooks.
+ * (readiness), "stats", "event.flush", "dashboard.show" and "metrics.show"
+ * (the daemon's live state) and the daemon's hooks.
  */
 #include "daemon/control.h"
 
@@ -23,6 +23,8 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "checklist/checklist.h"
+#include "daemon/config.h"
 #include "daemon/core.h"
 #include "daemon/persist.h"
 #include "fw/render.h"
@@ -272,6 +274,14 @@ static json_t *dashboard_json(struct sw_core *core)
         "at", (json_int_t)now);
 }
 
+/* The audit's firewall probe: the helper keeps CAP_NET_ADMIN, the daemon
+ * does not (checklist_fw_probe_fn). */
+static int audit_fw_probe(void *ud, char *why, size_t cap)
+{
+    struct sw_control *c = ud;
+    return fw_svc_probe(c->core->guard.fw, FW_SSH_TIMEOUT_MS, why, cap);
+}
+
 /* One request object, on the main thread, as the operator at 'client_ip'
  * (NULL: local). */
 static json_t *run_json(struct sw_control *c, const json_t *req,
@@ -292,6 +302,9 @@ static json_t *run_json(struct sw_control *c, const json_t *req,
     if (op && strcmp(op, "dashboard.show") == 0) {
         return dashboard_json(c->core);
     }
+    if (op && strcmp(op, "metrics.show") == 0) {
+        return sw_metrics_json(c->core);
+    }
     if (op && strncmp(op, "event.", 6) == 0) {
         /* Listings include every event raised before the request. */
         sw_evlog_drain(&c->core->evlog);
@@ -302,12 +315,23 @@ static json_t *run_json(struct sw_control *c, const json_t *req,
          * queue the workers filled is written first. */
         calls_engine_drain(c->core->calls.engine, c->st);
     }
-    struct ops_ctx ctx = { c->st, &hooks, c, NULL, client_ip, NULL };
+    struct ops_ctx ctx = {
+        .st = c->st, .hooks = &hooks, .hooks_ud = c, .client_ip = client_ip
+    };
+    ctx.alert = c->core->evlog.alerts; /* alert.test, alert.status */
     struct fw_svc_cfg fwc;
     struct fw_ssh_ctl ssh; /* temporary SSH through the firewall helper */
     if (sw_config_fw_svc(c->core->cfg, &fwc) == 0) {
         fw_ssh_ctl_init(&ssh, &fwc, c->core->guard.fw);
         ctx.ssh = &ssh;
+    }
+    struct checklist_conf chk_conf; /* audit.run: the daemon's own view */
+    struct checklist_ctx chk = { .conf = &chk_conf,
+                                 .fw_probe = audit_fw_probe,
+                                 .fw_ud = c };
+    if (op && strcmp(op, "audit.run") == 0) {
+        sw_config_checklist(c->core->cfg, &chk_conf);
+        ctx.audit = &chk;
     }
     ops_exec(&ctx, req, &resp);
     if (!resp) {

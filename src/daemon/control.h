@@ -41,11 +41,11 @@ int sw_control_open(struct sw_control *c, uv_loop_t *loop, const char *path,
                     struct store *st, struct sw_core *core);
 
 /*
- * Run request 'req' (an operation, "stats", "ping", "event.flush" or
- * "dashboard.show") on the main thread from another thread, as the
- * operator at 'client_ip', waiting at most 'timeout_ms'. Returns 0 (ok:true),
- * -EINVAL (an ok:false answer, in *resp), -ETIMEDOUT, -ESHUTDOWN (closing) or
- * -ENOMEM. *resp is a new reference or NULL.
+ * Run request 'req' (an operation, "stats", "ping", "event.flush",
+ * "dashboard.show" or "metrics.show") on the main thread from another thread,
+ * as the operator at 'client_ip', waiting at most 'timeout_ms'. Returns 0
+ * (ok:true), -EINVAL (an ok:false answer, in *resp), -ETIMEDOUT, -ESHUTDOWN
+ * (closing) or -ENOMEM. *resp is a new reference or NULL.
  */
 int sw_control_exec_remote(struct sw_control *c, const json_t *req,
                            const char *client_ip, uint32_t timeout_ms,

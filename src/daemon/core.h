@@ -18,6 +18,7 @@
 #include "daemon/evlog.h"
 #include "daemon/guard.h"
 #include "daemon/lookup.h"
+#include "daemon/metrics.h"
 #include "proxy/proxy.h"
 #include "reg/location.h"
 #include "reg/registrar.h"
@@ -26,6 +27,7 @@
 
 struct loop_worker;
 struct net_ctx;
+struct net_tls_ctx;
 struct net_pkt;
 struct store;
 
@@ -59,6 +61,7 @@ struct sw_worker {
     bool has_proxy;                /* proxy set up: calls are routed */
     struct trunk_reg_set *trunks;  /* worker 0: register trunks, or NULL */
     bool is_ready;                 /* init finished: handles must be closed */
+    struct sw_wmetrics metrics;    /* this worker's counters (/metrics) */
 };
 
 struct sw_core {
@@ -72,6 +75,7 @@ struct sw_core {
     struct sw_conns conns;         /* open TCP / TLS connections by peer */
     struct sw_evlog evlog;         /* security events -> store (main) */
     struct net_ctx *net;
+    struct net_tls_ctx *tls;   /* SIP TLS / WSS / HTTPS certificates */
     struct sw_worker *workers; /* one per pool worker */
     unsigned n_workers;
     struct sw_pipeline_stats stats;

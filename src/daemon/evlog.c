@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert/svc.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "geo/geo.h"
@@ -69,6 +70,9 @@ void sw_evlog_reload(struct sw_evlog *l)
 static void hour_add(void *ud, int64_t hour, enum sec_ev ev, uint64_t n)
 {
     struct sw_evlog *l = ud;
+    if ((int)ev >= 0 && ev < SEC_EV_COUNT) {
+        l->n_kind[ev] += n;
+    }
     for (size_t i = 0; i < l->n_hours; i++) {
         if (l->hours[i].hour == hour && l->hours[i].ev == ev) {
             l->hours[i].n += n;
@@ -116,6 +120,12 @@ long sw_evlog_drain(struct sw_evlog *l)
     }
     sec_evlog_hours_take(hour_add, l);
     size_t n = sec_evlog_take(l->batch, l->batch_cap);
+    /* Alerts see every record taken, whether or not the write succeeds,
+     * and the sign-ins audited since the last drain. */
+    for (size_t i = 0; l->alerts && i < n; i++) {
+        alert_svc_event(l->alerts, &l->batch[i]);
+    }
+    alert_svc_poll(l->alerts);
     if (n == 0 && l->n_hours == 0) {
         return 0;
     }

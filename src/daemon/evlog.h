@@ -20,6 +20,7 @@
 
 #include "sec/evlog.h"
 
+struct alert_svc;
 struct geo_db;
 struct store;
 
@@ -49,6 +50,8 @@ struct sw_evlog {
     uint64_t n_lost;    /* events taken but not written (store errors) */
     uint64_t n_purged;  /* events removed by retention */
     uint64_t n_errors;  /* failed writes and purges */
+    uint64_t n_kind[SEC_EV_COUNT]; /* events raised per kind, as drained */
+    struct alert_svc *alerts;      /* each drained record, sign-ins; NULL off */
 };
 
 /*
@@ -68,7 +71,9 @@ void sw_evlog_reload(struct sw_evlog *l);
  * transaction. Also what a listing runs first, so it sees every event
  * raised before it. Returns the records written (>= 0) or a negative
  * errno (logged; the counts are kept for the next try, the records
- * lost). Main thread.
+ * lost). With l->alerts set, each record taken goes to the alert rules
+ * first (written or not) and the sign-ins audited since the last drain
+ * are read (daemon/alertctl.h). Main thread.
  */
 long sw_evlog_drain(struct sw_evlog *l);
 

@@ -153,6 +153,9 @@ static void enqueue(struct sw_guard *g, const struct sec_ban *b, bool is_del)
 static void on_ban(void *ud, const struct sec_ban *b)
 {
     struct sw_guard *g = ud;
+    if (b->reason >= 0 && b->reason < SEC_REASON_COUNT) {
+        atomic_fetch_add(&g->bans_by_reason[b->reason], 1);
+    }
     kernel_add(g, b, b->created_at);
     enqueue(g, b, false);
 }

@@ -45,6 +45,8 @@ struct sw_guard {
     size_t q_cap;
     _Atomic uint64_t q_dropped;
     _Atomic uint64_t store_errors;
+    /* bans made (new or lengthened) per rule, enum sec_reason (metrics) */
+    _Atomic uint64_t bans_by_reason[SEC_REASON_COUNT];
 };
 
 /*

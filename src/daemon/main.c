@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checklist/checklist.h"
 #include "cli/cli.h"
 #include "daemon/config.h"
 #include "daemon/serve.h"
@@ -34,6 +35,7 @@ static void usage(FILE *out)
             "                             (calls: in progress)\n"
             "  firewall render|apply|rollback  the service firewall\n"
             "  ssh open|close|list        temporary SSH access\n"
+            "  audit [--json]             the security checklist\n"
             "  version                    print the version\n"
             "\n"
             "`sipwarden help` lists every command with its arguments.\n"
@@ -107,6 +109,14 @@ int main(int argc, char **argv)
         }
         return sw_serve(&cfg) == 0 ? 0 : 1;
     }
+    if (strcmp(cmd, "audit") == 0) {
+        /* `sipwarden audit -c FILE` is accepted as well. */
+        for (int j = i + 1; j + 1 < argc; j++) {
+            if (strcmp(argv[j], "-c") == 0) {
+                conf = argv[j + 1];
+            }
+        }
+    }
     if (load_config(conf, &cfg) != 0) {
         return 1;
     }
@@ -123,6 +133,9 @@ int main(int argc, char **argv)
     if (sw_config_fw_svc(&cfg, &fwc) == 0) {
         env.fw_svc = &fwc; /* the firewall and ssh commands' view */
     }
+    struct checklist_conf chk;
+    sw_config_checklist(&cfg, &chk);
+    env.checklist = &chk; /* the audit's view */
     int rc = cli_main(argc - i, argv + i, &env);
     if (rc == -ENOSYS) {
         fprintf(stderr, "sipwarden: unknown command '%s'\n", cmd);

@@ -23,7 +23,9 @@
 
 static const struct log_ctx lc = { "persist", NULL };
 
-static const char *const proto_names[] = { "udp", "tcp", "tls" };
+/* enum net_proto order. */
+static const char *const proto_names[] = { "udp", "tcp", "tls", "wss" };
+enum { N_PROTO_NAMES = sizeof(proto_names) / sizeof(proto_names[0]) };
 
 /* "proto:a.b.c.d:port" without the printf machinery: the persister
  * formats one per binding it writes. */
@@ -70,7 +72,7 @@ int sw_src_format(const struct reg_src *src, char *dst, size_t cap)
 {
     char ip[INET6_ADDRSTRLEN];
     const char *proto =
-        src->transport < 3 ? proto_names[src->transport] : "udp";
+        src->transport < N_PROTO_NAMES ? proto_names[src->transport] : "udp";
     int n;
 
     if (src->family == AF_INET) {
@@ -99,7 +101,7 @@ int sw_src_parse(const char *s, struct reg_src *out)
     if (!colon) {
         return -EINVAL;
     }
-    for (unsigned i = 0; i < 3; i++) {
+    for (unsigned i = 0; i < N_PROTO_NAMES; i++) {
         if ((size_t)(colon - s) == strlen(proto_names[i])
             && strncmp(s, proto_names[i], (size_t)(colon - s)) == 0) {
             out->transport = (uint8_t)i;

@@ -41,6 +41,13 @@ static void count(_Atomic uint64_t *c)
     atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
+/* A counter of this worker's own (one writer: no locked add). */
+static void bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
 static uint64_t now_ms(struct sw_worker *w)
 {
     return uv_now(&w->lw->loop);
@@ -373,6 +380,7 @@ static void on_register(struct req_ctx *rc, const struct sip_msg *msg)
         ok = run_registrar(rc, msg, reg_registrar_handle, &res);
     }
     if (ok) {
+        sw_wmetrics_reg_result(&w->metrics, res.status);
         send_answer(rc, res.status);
     }
 }
@@ -437,15 +445,21 @@ static void to_proxy(struct req_ctx *rc, const struct sip_msg *msg,
     arm_timer(rc->w);
 }
 
-/* An INVITE from a trunk is trusted by its source address; any other is
- * authenticated (407, counted by the shield like any credential). Both
- * go to the proxy, whose policy decides. */
+/* An INVITE from a trunk is trusted by its source address or its TLS
+ * client certificate (a trunk with a certificate fingerprint only by
+ * that); any other is authenticated (407, counted by the shield like any
+ * credential). Both go to the proxy, whose policy decides. */
 static void on_invite(struct req_ctx *rc, const struct sip_msg *msg)
 {
     struct sw_worker *w = rc->w;
     struct reg_result res;
     struct calls_engine *e = w->core->calls.engine;
-    int64_t trunk_id = e ? calls_engine_trunk_of(e, &rc->pkt->src) : 0;
+    /* mTLS: a verified client certificate may name the trunk. */
+    uint8_t fp[32];
+    bool has_fp =
+        rc->pkt->conn != NULL && net_conn_peer_cert_fp(rc->pkt->conn, fp);
+    int64_t trunk_id =
+        e ? calls_engine_trunk_of_tls(e, &rc->pkt->src, has_fp ? fp : NULL) : 0;
     if (trunk_id > 0) {
         /* From a trunk: trusted by its address, never challenged. */
         if (!proxied(rc) || rc->txn == NULL) {
@@ -660,6 +674,7 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
     struct req_ctx rc = { .w = w, .pkt = pkt };
     struct sip_err err;
 
+    bump(&w->metrics.packets[pkt->proto < NET_PROTO_COUNT ? pkt->proto : 0]);
     /* 1. The shield, before anything is spent on the packet: IP list,
      * bans, GeoIP, packet rates. Keep-alives count as packets too. */
     if (sec_shield_packet(core->guard.sh, &w->shield, &pkt->src,
@@ -675,6 +690,9 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
         return;
     }
     net_addr_ip_fmt(&pkt->src, rc.ip, sizeof(rc.ip));
+    /* Latency from here (packets the shield dropped cost no clock read) to
+     * the answer or the forward. */
+    uint64_t t0 = hist_now_ns();
 
     /* 2. Parse. */
     if (sip_msg_parse(msg, sv_make(pkt->data, pkt->len), &err)
@@ -683,9 +701,13 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
         log_bad_message(pkt, &err);
         if (msg->is_request && err.status != 0) {
             answer(&rc, msg, err.status, err.reason, "");
+            if (err.status == 400) {
+                bump(&w->metrics.answered_400);
+            }
         }
         return;
     }
+    bump(&w->metrics.parsed);
     if (!msg->is_request) {
         on_response(w, pkt, msg);
         return;
@@ -711,6 +733,8 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
          && !sip_msg_hdr(msg, SIP_HDR_AUTHORIZATION))
         || msg->method == SIP_METHOD_OPTIONS) {
         dispatch(&rc, msg);
+        hist_observe(&w->metrics.lat[sw_lat_class_of(msg->method)],
+                     hist_now_ns() - t0);
         return;
     }
     struct sip_txn_key key;
@@ -752,4 +776,6 @@ void sw_pipeline_on_msg(void *ud, const struct net_pkt *pkt)
         /* The handler sent nothing (ACK): the transaction is not needed. */
         sip_txn_server_abandon(rc.txn);
     }
+    hist_observe(&w->metrics.lat[sw_lat_class_of(msg->method)],
+                 hist_now_ns() - t0);
 }

@@ -30,6 +30,7 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "daemon/adminctl.h"
+#include "daemon/alertctl.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/core.h"
@@ -39,6 +40,8 @@
 #include "loop/worker.h"
 #include "net/net.h"
 #include "net/tls.h"
+#include "sec/ban.h"
+#include "sec/shield.h"
 #include "store/store.h"
 
 #define PERSIST_INTERVAL_MS  200
@@ -152,11 +155,11 @@ static int stream_dest(void *ud, const struct reg_src *src,
     return 0;
 }
 
-/* The first TCP and TLS listeners make the proxy's stream sides. */
+/* The first TCP, TLS and WSS listeners make the proxy's stream sides. */
 static void stream_sides(struct serve *s)
 {
     struct proxy_core *pc = &s->core.proxy;
-    for (int proto = NET_PROTO_TCP; proto <= NET_PROTO_TLS; proto++) {
+    for (int proto = NET_PROTO_TCP; proto <= NET_PROTO_WSS; proto++) {
         struct net_addr a;
         for (unsigned id = 0; id < NET_MAX_LISTENERS
                               && net_ctx_bound_addr(s->core.net, id, &a) == 0;
@@ -264,24 +267,35 @@ static int worker_init(struct loop_worker *lw, void *ud)
 
 /* ---- listeners --------------------------------------------------------- */
 
+/* The SNI directory: [sip] tls_sni_dir, or <data_dir>/tls/sni. */
+static void sni_dir(const struct sw_config *cfg, char *out, size_t cap)
+{
+    if (cfg->tls_sni_dir[0]) {
+        snprintf(out, cap, "%s", cfg->tls_sni_dir);
+    } else {
+        snprintf(out, cap, "%s/tls/sni", cfg->data_dir);
+    }
+}
+
+/* The TLS server context shared by every TLS listener (made once). */
 static int ensure_tls(struct serve *s)
 {
     const struct sw_config *cfg = s->cfg;
     char *cert = NULL;
     char *key = NULL;
-    char err[256] = "";
-    int rc;
+    char err[512] = "";
+    char sni[PATH_MAX + 16];
+    int rc = 0;
 
-    if (cfg->tls_cert[0]) {
-        rc = net_tls_ctx_new(&s->tls, cfg->tls_cert, cfg->tls_key, err,
-                             sizeof(err));
-    } else {
+    if (s->tls) {
+        return 0;
+    }
+    if (!cfg->tls_cert[0]) {
         char host[256] = "localhost";
         gethostname(host, sizeof(host) - 1);
         rc = net_tls_selfsigned_ensure(cfg->data_dir, host, &cert, &key);
         if (rc == 0) {
             log_info(&lc, "TLS certificate: %s (self-signed)", cert);
-            rc = net_tls_ctx_new(&s->tls, cert, key, err, sizeof(err));
         } else {
             snprintf(err, sizeof(err),
                      "cannot create a self-signed "
@@ -290,12 +304,57 @@ static int ensure_tls(struct serve *s)
                      strerror(rc < 0 ? -rc : rc));
         }
     }
+    if (rc == 0) {
+        sni_dir(cfg, sni, sizeof(sni));
+        struct net_tls_opts o = {
+            .cert_path = cert ? cert : cfg->tls_cert,
+            .key_path = key ? key : cfg->tls_key,
+            .sni_dir = sni,
+            .client_ca = cfg->tls_client_ca,
+        };
+        rc = net_tls_ctx_new_opts(&s->tls, &o, err, sizeof(err));
+        s->core.tls = s->tls;
+    }
     if (rc != 0) {
         log_err(&lc, "TLS: %s", err);
+    } else if (cfg->tls_client_ca[0]) {
+        log_info(&lc, "TLS: client certificates checked against %s",
+                 cfg->tls_client_ca);
     }
     free(cert);
     free(key);
     return rc;
+}
+
+/* SIGHUP: certificates, keys and the SNI directory read again. */
+static void reload_tls(struct serve *s)
+{
+    if (!s->tls) {
+        return;
+    }
+    char err[512] = "";
+    size_t n_sni = 0;
+    int rc = net_tls_ctx_reload(s->tls, &n_sni, err, sizeof(err));
+    if (rc != 0) {
+        log_err(&lc, "TLS reload failed, keeping the old certificates: %s",
+                err);
+        return;
+    }
+    log_info(&lc, "TLS certificates reloaded (%zu SNI)", n_sni);
+}
+
+/* WSS accept filter: a banned source gets no WebSocket connection (its
+ * packets would be dropped by the shield anyway; this spares the TLS and
+ * WebSocket handshakes). */
+static int wss_accept(void *ud, const struct net_addr *peer,
+                      enum net_proto proto)
+{
+    struct sw_core *core = ud;
+    (void)proto;
+    return sec_bantable_check(sec_shield_bans(core->guard.sh), peer,
+                              (int64_t)time(NULL), NULL)
+               ? -EACCES
+               : 0;
 }
 
 static int add_listener(struct serve *s, enum net_proto proto, const char *spec,
@@ -320,12 +379,16 @@ static int add_listener(struct serve *s, enum net_proto proto, const char *spec,
         ls.frame = sw_pipeline_frame;
         ls.on_close = sw_pipeline_on_close;
     }
-    if (proto == NET_PROTO_TLS) {
+    if (net_proto_is_tls(proto)) {
         int rc = ensure_tls(s);
         if (rc != 0) {
             return rc;
         }
         ls.tls = s->tls;
+    }
+    if (proto == NET_PROTO_WSS) {
+        ls.ws_origins = s->cfg->wss_origins;
+        ls.on_accept = wss_accept;
     }
     unsigned id;
     int rc = net_ctx_listen(s->core.net, &ls, &id);
@@ -374,6 +437,7 @@ static void on_signal(void *ud, int signum)
     struct serve *s = ud;
     if (signum == SIGHUP) {
         log_info(&lc, "SIGHUP: reloading the shield's configuration");
+        reload_tls(s);
         sw_guard_reload(&s->core.guard);
         sw_evlog_reload(&s->core.evlog);
         sw_calls_reload(&s->core);
@@ -443,6 +507,10 @@ static int start_admin(struct serve *s)
         char host[256] = "localhost";
         gethostname(host, sizeof(host) - 1);
         rc = net_tls_selfsigned_ensure(cfg->data_dir, host, &cert, &key);
+    }
+    /* HTTPS handshakes use the SIP TLS certificates too (SNI, reload). */
+    if (rc == 0 && cfg->http_listen[0]) {
+        rc = ensure_tls(s);
     }
     if (rc == 0) {
         rc = sw_admin_start(&s->admin, cfg, cert ? cert : cfg->tls_cert,
@@ -525,6 +593,11 @@ static int start(struct serve *s)
     if (rc != 0) {
         return rc;
     }
+    /* Alerts hang on the event log's drain: after it, before the workers. */
+    rc = sw_alerts_open(&s->core.evlog, cfg, s->st);
+    if (rc != 0) {
+        return rc;
+    }
 
     rc = loop_pool_init(&s->pool, cfg->workers);
     if (rc != 0) {
@@ -554,6 +627,9 @@ static int start(struct serve *s)
     }
     if (rc == 0) {
         rc = add_listener(s, NET_PROTO_TLS, cfg->sip_tls, 5061);
+    }
+    if (rc == 0) {
+        rc = add_listener(s, NET_PROTO_WSS, cfg->sip_wss, 5065);
     }
     if (rc != 0) {
         return rc;
@@ -607,6 +683,7 @@ static void finish(struct serve *s)
     }
     /* Every producer is gone: the last events are written. */
     sw_evlog_fini(&s->core.evlog);
+    sw_alerts_close(&s->core.evlog); /* after the last drain's alerts */
     sw_conns_fini(&s->core.conns);
     net_ctx_free(s->core.net);
     s->core.net = NULL;

@@ -434,6 +434,41 @@ int fw_sync(struct fw *fw, int timeout_ms)
     return 0;
 }
 
+/* Send one request answered by FW_REP_SSH and wait for that answer (up
+ * to 'deadline'). Returns 0 (fw->ssh_err / ssh_text hold the helper's
+ * result) or -errno with 'err' saying why. */
+static int ssh_roundtrip(struct fw *fw, struct fw_req *req, int64_t deadline,
+                         char *err, size_t cap)
+{
+    int rc;
+
+    /* Never 0, so a zeroed ssh_acked matches no request. */
+    fw->ssh_seq = (uint8_t)(fw->ssh_seq == UINT8_MAX ? 1 : fw->ssh_seq + 1);
+    req->seq = fw->ssh_seq;
+    for (;;) {
+        rc = send_req(fw, req);
+        if (rc != -EAGAIN) {
+            break;
+        }
+        atomic_fetch_sub(&fw->dropped, 1); /* retried, not lost */
+        rc = wait_fd(fw->fd, POLLOUT, deadline);
+        if (rc != 0) {
+            break;
+        }
+    }
+    while (rc == 0 && fw->ssh_acked != req->seq) {
+        rc = wait_fd(fw->fd, POLLIN, deadline);
+        if (rc == 0) {
+            rc = read_replies(fw);
+        }
+    }
+    if (rc != 0) {
+        snprintf(err, cap, "firewall helper: %s",
+                 rc == -ETIMEDOUT ? "no answer" : strerror(-rc));
+    }
+    return rc;
+}
+
 int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
                    int timeout_ms, char *err, size_t cap)
 {
@@ -459,29 +494,8 @@ int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
         req.net = *net;
     }
     req.arg = req.type == FW_REQ_SSH_ADD ? timeout_s : 0;
-    /* Never 0, so a zeroed ssh_acked matches no request. */
-    fw->ssh_seq = (uint8_t)(fw->ssh_seq == UINT8_MAX ? 1 : fw->ssh_seq + 1);
-    req.seq = fw->ssh_seq;
-    for (;;) {
-        rc = send_req(fw, &req);
-        if (rc != -EAGAIN) {
-            break;
-        }
-        atomic_fetch_sub(&fw->dropped, 1); /* retried, not lost */
-        rc = wait_fd(fw->fd, POLLOUT, deadline);
-        if (rc != 0) {
-            break;
-        }
-    }
-    while (rc == 0 && fw->ssh_acked != req.seq) {
-        rc = wait_fd(fw->fd, POLLIN, deadline);
-        if (rc == 0) {
-            rc = read_replies(fw);
-        }
-    }
+    rc = ssh_roundtrip(fw, &req, deadline, err, cap);
     if (rc != 0) {
-        snprintf(err, cap, "firewall helper: %s",
-                 rc == -ETIMEDOUT ? "no answer" : strerror(-rc));
         return rc;
     }
     if (fw->ssh_err != 0) {
@@ -489,6 +503,34 @@ int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
         return -fw->ssh_err;
     }
     return 0;
+}
+
+int fw_svc_probe(struct fw *fw, int timeout_ms, char *err, size_t cap)
+{
+    struct fw_req req = { .type = FW_REQ_SVC_PROBE };
+    int rc;
+
+    if (cap > 0) {
+        err[0] = '\0';
+    }
+    if (fw == NULL || atomic_load(&fw->state) != ST_ACTIVE) {
+        snprintf(err, cap, "the firewall helper is not running (%s)",
+                 fw_status(fw));
+        return -ENOTCONN;
+    }
+    rc = ssh_roundtrip(fw, &req, now_ms() + timeout_ms, err, cap);
+    if (rc != 0) {
+        return rc;
+    }
+    if (fw->ssh_err == ENOENT) {
+        snprintf(err, cap, "%s", fw->ssh_text);
+        return 0;
+    }
+    if (fw->ssh_err != 0) {
+        snprintf(err, cap, "%s", fw->ssh_text);
+        return -fw->ssh_err;
+    }
+    return 1;
 }
 
 /* ---- status ------------------------------------------------------------- */

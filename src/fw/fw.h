@@ -169,6 +169,25 @@ int fw_ssh_request(struct fw *fw, const struct sec_net *net, uint32_t timeout_s,
                    int timeout_ms, char *err, size_t cap);
 
 /*
+ * Is the service table "inet <table>_fw" loaded in the kernel? Asked of
+ * the helper (the daemon has dropped CAP_NET_ADMIN); blocks up to
+ * 'timeout_ms', main loop's thread only, as fw_ssh_request(). Returns 1
+ * (loaded), 0 (not loaded; 'err' has nft's message), or -ENOTCONN (no
+ * helper running), -ETIMEDOUT, -EPIPE or the helper's other failure as
+ * -errno, with 'err' (cap bytes) saying why.
+ */
+int fw_svc_probe(struct fw *fw, int timeout_ms, char *err, size_t cap);
+
+/*
+ * The same question in this process with libnftables (needs
+ * CAP_NET_ADMIN: the CLI as root), for table inet 'table' (the service
+ * table's full name). Returns 1, 0 (not loaded; 'err' has nft's message)
+ * or -errno (-EPERM without the capability, -EINVAL for a bad name) with
+ * 'err' (cap bytes) saying why.
+ */
+int fw_svc_loaded(const char *table, char *err, size_t cap);
+
+/*
  * Drop CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_ADMIN and CAP_SYS_MODULE from
  * the calling thread's effective, permitted and inheritable sets and from
  * its bounding set (the latter only when CAP_SETPCAP allows; without it

@@ -30,6 +30,9 @@ enum fw_req_type {
     FW_REQ_SSH_ADD = 5,   /* grant 'net' for 'arg' seconds (1..) */
     FW_REQ_SSH_DEL = 6,   /* revoke the grant of 'net' */
     FW_REQ_SSH_FLUSH = 7, /* revoke every grant */
+    /* Is the service table loaded? Answered by FW_REP_SSH: 'err' 0 yes,
+     * ENOENT no, another errno: could not tell. */
+    FW_REQ_SVC_PROBE = 8,
 };
 
 /* Replies, helper -> parent. */
@@ -41,8 +44,8 @@ enum fw_rep_type {
     FW_REP_SSH = 5,     /* SSH request 'arg' done: 'err' 0 or errno, 'text' */
 };
 
-/* Encoded sizes: type, family, prefix, reserved (SSH_*: seq), arg (4),
- * addr (16). */
+/* Encoded sizes: type, family, prefix, reserved (SSH_*, SVC_PROBE: seq),
+ * arg (4), addr (16). */
 #define FW_REQ_LEN 24
 /* type, 3 reserved, err (4), arg (4), text (244, NUL-terminated). */
 #define FW_REP_LEN      256

@@ -206,8 +206,8 @@ static void enqueue(struct helper *h, const struct fw_req *req)
     }
 }
 
-/* A temporary SSH grant change, run at once and answered (the daemon
- * waits for it). */
+/* A temporary SSH grant change, or the probe of the service table, run
+ * at once and answered (the daemon waits for it). */
 static void run_ssh(struct helper *h, const struct fw_req *req)
 {
     char script[FW_CMD_CAP];
@@ -215,8 +215,11 @@ static void run_ssh(struct helper *h, const struct fw_req *req)
     char line[FW_REP_TEXT_CAP];
     struct fw_rep rep;
 
-    if (h->svc[0] == '\0'
-        || fw_cmd_ssh(script, sizeof(script), h->svc, req) < 0) {
+    int n =
+        req->type == FW_REQ_SVC_PROBE
+            ? snprintf(script, sizeof(script), "list table inet %s\n", h->svc)
+            : fw_cmd_ssh(script, sizeof(script), h->svc, req);
+    if (h->svc[0] == '\0' || n < 0 || (size_t)n >= sizeof(script)) {
         fw_rep_set(&rep, FW_REP_SSH, EINVAL, req->seq,
                    "no service table name fits this ban table's");
     } else if (nft_run(&h->rc, script, err, sizeof(err)) != 0) {

@@ -52,6 +52,7 @@ void fw_svc_cfg_defaults(struct fw_svc_cfg *c)
     c->sip_udp = 5060;
     c->sip_tcp = 5063;
     c->sip_tls = 5061;
+    c->sip_wss = 5065;
     c->http = 8887;
     c->rtp_lo = 10000;
     c->rtp_hi = 20000;
@@ -421,10 +422,10 @@ static size_t services(const struct fw_svc_cfg *c, struct svc *out)
     ADD("udp", c->sip_udp, c->sip_udp, "SIP over UDP");
     ADD("tcp", c->sip_tcp, c->sip_tcp, "SIP over TCP");
     ADD("tcp", c->sip_tls, c->sip_tls, "SIP over TLS");
+    ADD("tcp", c->sip_wss, c->sip_wss, "SIP over WSS (WebRTC)");
     ADD("tcp", c->http, c->http, "portal (HTTPS)");
     ADD("tcp", c->http_plain, c->http_plain, "portal (plain HTTP)");
-    /* Provisioning hook: c->prov stays 0 until the provisioning server
-     * exists; then its listener opens here like the portal's. */
+    /* Provisioning hook: [provisioning] plain_listen's port, 0 = off. */
     ADD("tcp", c->prov, c->prov, "phone provisioning");
     ADD("udp", c->rtp_lo, c->rtp_hi, "RTP media");
 #undef ADD

@@ -68,9 +68,10 @@ struct fw_svc_cfg {
     uint16_t sip_udp;                 /* SIP ports; 0 = transport off */
     uint16_t sip_tcp;
     uint16_t sip_tls;
+    uint16_t sip_wss;    /* SIP over secure WebSocket (RFC 7118) */
     uint16_t http;       /* portal HTTPS; 0 = off */
     uint16_t http_plain; /* portal plain HTTP; 0 = off */
-    uint16_t prov;       /* provisioning; 0 = off (not built yet) */
+    uint16_t prov;       /* [provisioning] plain_listen; 0 = off */
     uint16_t rtp_lo;     /* RTP port range; rtp_lo 0 = none */
     uint16_t rtp_hi;
     uint16_t ssh_ports[FW_SSH_PORTS_MAX]; /* sshd's ports */
@@ -88,8 +89,8 @@ struct fw_svc_cfg {
 
 /*
  * Defaults: table "sipwarden_fw" (ban table "sipwarden"), SIP UDP 5060,
- * TCP 5063, TLS 5061, portal 8887, RTP 10000-20000, SSH 22, temp_ssh off,
- * ssh_min_s 60, burst 4, the sipXcom rates (REGISTER 20/minute, INVITE
+ * TCP 5063, TLS 5061, WSS 5065, portal 8887, RTP 10000-20000, SSH 22, temp_ssh
+ * off, ssh_min_s 60, burst 4, the sipXcom rates (REGISTER 20/minute, INVITE
  * 20/minute, SUBSCRIBE 20/minute, OPTIONS 10/second, ACK 20/second) and no
  * source ranges (so no limits until ranges are configured).
  */

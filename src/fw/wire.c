@@ -37,14 +37,15 @@ static bool req_has_arg(uint8_t type)
     return type == FW_REQ_ADD || type == FW_REQ_SYNC || type == FW_REQ_SSH_ADD;
 }
 
+/* Requests answered by FW_REP_SSH, which carry a sequence number. */
 static bool req_is_ssh(uint8_t type)
 {
-    return type >= FW_REQ_SSH_ADD && type <= FW_REQ_SSH_FLUSH;
+    return type >= FW_REQ_SSH_ADD && type <= FW_REQ_SVC_PROBE;
 }
 
 static bool req_type_ok(uint8_t type)
 {
-    return type >= FW_REQ_ADD && type <= FW_REQ_SSH_FLUSH;
+    return type >= FW_REQ_ADD && type <= FW_REQ_SVC_PROBE;
 }
 
 /* A grant always has a kernel timeout: one without would never close. */

@@ -20,6 +20,8 @@
 #include "base/sv.h"
 #include "net/addr.h"
 
+struct net_tls_ctx;
+
 /* ---- Methods ------------------------------------------------------------ */
 
 enum http_method {
@@ -205,6 +207,9 @@ struct http_server_cfg {
                                  off (the default) */
     bool plain_redirect;      /* plain HTTP answers 308 to HTTPS instead of
                                  serving (off by default) */
+    const char *prov_listen;  /* plain-HTTP bind that serves only the
+                                 prefix handler's paths (phone
+                                 provisioning), NULL = off (the default) */
     const char *static_dir;   /* portal files served for GET/HEAD outside
                                  /api/, NULL = none */
     size_t body_max;          /* request body cap, bytes (-> 413) */
@@ -213,6 +218,9 @@ struct http_server_cfg {
                                  incomplete get the connection closed
                                  (lws times that phase in whole seconds) */
     uint32_t max_conns;       /* simultaneous connections, 0 = lws default */
+    struct net_tls_ctx *tls;  /* NULL, or the certificates every HTTPS
+                                 handshake switches to (SNI per tenant,
+                                 reloads); not owned, outlives the server */
 };
 
 /* Fill 'cfg' with the defaults above (all paths NULL). */
@@ -239,6 +247,18 @@ int http_server_route(struct http_server *srv, enum http_method method,
                       const char *pattern, http_handler_fn *fn, void *ctx);
 
 /*
+ * Send every request whose path is 'prefix' without its trailing '/' or
+ * starts with 'prefix' ("/prov/"), whatever the method, to 'fn' instead
+ * of the routes and the static files; its answers carry Cache-Control:
+ * no-store like the API's. One prefix per server; it is the
+ * only thing the prov_listen listener serves (anything else there is
+ * 404). 'prefix' must start and end with '/' (copied). Only before start.
+ * Returns 0, -EINVAL, -EEXIST (a prefix is set), -EBUSY or -ENOMEM.
+ */
+int http_server_prefix(struct http_server *srv, const char *prefix,
+                       http_handler_fn *fn, void *ctx);
+
+/*
  * Start the server thread, bind the listeners and return once they accept
  * connections (or failed to). HTTP/1.1 only (ALPN "http/1.1"), TLS 1.2+
  * with ECDHE AEAD suites (TLS 1.3 suites are OpenSSL's defaults), no
@@ -254,6 +274,9 @@ int http_server_start(struct http_server *srv);
  * 0 when that listener is not running. Any thread.
  */
 uint16_t http_server_port(const struct http_server *srv, bool plain);
+
+/* The bound port of the prov_listen listener; 0 when not running. */
+uint16_t http_server_prov_port(const struct http_server *srv);
 
 /*
  * Stop: close the listeners and every connection, end the loop and join the
@@ -277,5 +300,10 @@ struct http_stats {
 
 /* Snapshot the counters. Any thread. */
 void http_server_stats(const struct http_server *srv, struct http_stats *out);
+
+struct hist_snap;
+
+/* Snapshot the route handlers' times (base/hist.h). Any thread. */
+void http_server_latency(const struct http_server *srv, struct hist_snap *out);
 
 #endif

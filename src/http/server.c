@@ -26,9 +26,11 @@
 #include "base/arena.h"
 #include "base/check.h"
 #include "base/clock.h"
+#include "base/hist.h"
 #include "base/log.h"
 #include "http/router.h"
 #include "http/static.h"
+#include "net/tls.h"
 
 #define WBUF_LEN      16384u      /* bytes per body write */
 #define REQ_ARENA_MAX (64u << 10) /* copied headers of one request */
@@ -54,7 +56,7 @@ struct conn {
     bool hdrs_sent;
     bool close_after; /* close once the response is out (unread body) */
     bool head_only;   /* HEAD: headers without the body */
-    bool is_api;      /* path under /api/ */
+    bool is_api;      /* path under /api/ or the prefix: no-store */
     enum conn_state st;
     uint64_t t_start_ms;    /* when the current request began */
     uint64_t body_expected; /* Content-Length of the request */
@@ -74,7 +76,12 @@ struct http_server {
     char *key_path;
     char *plain_listen;
     char *static_dir;
-    int static_fd; /* the portal directory, or -1 */
+    char *prov_listen;          /* provisioning-only plain listener */
+    char *prefix;               /* http_server_prefix(), or NULL */
+    http_handler_fn *prefix_fn; /* its handler */
+    void *prefix_ctx;
+    struct lws_vhost *vh_prov; /* the prov_listen vhost (server thread) */
+    int static_fd;             /* the portal directory, or -1 */
     struct http_router router;
     struct log_ctx lc;
 
@@ -99,11 +106,13 @@ struct http_server {
     /* Any thread. */
     _Atomic uint16_t port_tls;
     _Atomic uint16_t port_plain;
+    _Atomic uint16_t port_prov;
     _Atomic uint64_t n_requests;
     _Atomic uint64_t n_responses[6];
     _Atomic uint64_t n_errors;
     _Atomic uint64_t n_bytes_in;
     _Atomic uint64_t n_bytes_out;
+    struct hist handler_lat; /* route handlers' times (server thread) */
 };
 
 static void count(_Atomic uint64_t *c, uint64_t n)
@@ -140,7 +149,9 @@ int http_server_new(struct http_server **out, const struct http_server_cfg *cfg)
         || cfg->listen == NULL
         || net_addr_parse_bind(cfg->listen, 8887, &a, &dual) != 0
         || (cfg->plain_listen != NULL
-            && net_addr_parse_bind(cfg->plain_listen, 8888, &a, &dual) != 0)) {
+            && net_addr_parse_bind(cfg->plain_listen, 8888, &a, &dual) != 0)
+        || (cfg->prov_listen != NULL
+            && net_addr_parse_bind(cfg->prov_listen, 8888, &a, &dual) != 0)) {
         return -EINVAL;
     }
     struct http_server *srv = calloc(1, sizeof(*srv));
@@ -159,6 +170,7 @@ int http_server_new(struct http_server **out, const struct http_server_cfg *cfg)
     rc |= dup_opt(cfg->key_path, &srv->key_path);
     rc |= dup_opt(cfg->plain_listen, &srv->plain_listen);
     rc |= dup_opt(cfg->static_dir, &srv->static_dir);
+    rc |= dup_opt(cfg->prov_listen, &srv->prov_listen);
     if (rc != 0) {
         http_server_free(srv);
         return -ENOMEM;
@@ -168,6 +180,7 @@ int http_server_new(struct http_server **out, const struct http_server_cfg *cfg)
     srv->cfg.key_path = srv->key_path;
     srv->cfg.plain_listen = srv->plain_listen;
     srv->cfg.static_dir = srv->static_dir;
+    srv->cfg.prov_listen = srv->prov_listen;
     *out = srv;
     return 0;
 }
@@ -189,6 +202,47 @@ uint16_t http_server_port(const struct http_server *srv, bool plain)
     return atomic_load(plain ? &srv->port_plain : &srv->port_tls);
 }
 
+int http_server_prefix(struct http_server *srv, const char *prefix,
+                       http_handler_fn *fn, void *ctx)
+{
+    size_t n = prefix != NULL ? strlen(prefix) : 0;
+    if (fn == NULL || n < 2 || prefix[0] != '/' || prefix[n - 1] != '/') {
+        return -EINVAL;
+    }
+    pthread_mutex_lock(&srv->mu);
+    bool live = srv->thread_live;
+    pthread_mutex_unlock(&srv->mu);
+    if (live) {
+        return -EBUSY;
+    }
+    if (srv->prefix != NULL) {
+        return -EEXIST;
+    }
+    srv->prefix = strdup(prefix);
+    if (srv->prefix == NULL) {
+        return -ENOMEM;
+    }
+    srv->prefix_fn = fn;
+    srv->prefix_ctx = ctx;
+    return 0;
+}
+
+uint16_t http_server_prov_port(const struct http_server *srv)
+{
+    return atomic_load(&srv->port_prov);
+}
+
+/* Is 'path' the prefix (without its last '/') or below it? */
+static bool under_prefix(const struct http_server *srv, struct sv path)
+{
+    if (srv->prefix == NULL) {
+        return false;
+    }
+    size_t n = strlen(srv->prefix);
+    return (path.len >= n && memcmp(path.p, srv->prefix, n) == 0)
+           || (path.len == n - 1 && memcmp(path.p, srv->prefix, n - 1) == 0);
+}
+
 void http_server_stats(const struct http_server *srv, struct http_stats *out)
 {
     memset(out, 0, sizeof(*out));
@@ -199,6 +253,12 @@ void http_server_stats(const struct http_server *srv, struct http_stats *out)
     out->errors = atomic_load(&srv->n_errors);
     out->bytes_in = atomic_load(&srv->n_bytes_in);
     out->bytes_out = atomic_load(&srv->n_bytes_out);
+}
+
+void http_server_latency(const struct http_server *srv, struct hist_snap *out)
+{
+    memset(out, 0, sizeof(*out));
+    hist_snap_add(out, &srv->handler_lat);
 }
 
 /* ---- Connections -------------------------------------------------------- */
@@ -639,6 +699,15 @@ static void dispatch(struct conn *c)
     struct http_server *srv = c->srv;
     struct http_req *req = &c->req;
     req->body = buf_sv(&c->body);
+    if (under_prefix(srv, req->path)) {
+        srv->prefix_fn(srv->prefix_ctx, req, &c->resp);
+        if (c->resp.err != 0 || c->resp.status == 0) {
+            reply_problem(c, 500, "the request could not be completed", false);
+            return;
+        }
+        respond(c);
+        return;
+    }
     if (req->body.len > 0 && is_json_type(req->content_type)) {
         json_error_t jerr;
         c->json = json_loadb(req->body.p, req->body.len, JSON_REJECT_DUPLICATES,
@@ -658,7 +727,9 @@ static void dispatch(struct conn *c)
     case HTTP_MATCH_OK:
         memcpy(req->params, m.params, sizeof(req->params));
         req->n_params = m.n_params;
+        uint64_t t0 = hist_now_ns();
         m.route->fn(m.route->ctx, req, &c->resp);
+        hist_observe(&srv->handler_lat, hist_now_ns() - t0);
         if (c->resp.err != 0 || c->resp.status == 0) {
             log_warn_rl(&srv->lc, "handler for %s %s failed: err=%d status=%d",
                         http_method_name(req->method), m.route->pattern,
@@ -735,7 +806,8 @@ static int on_request(struct conn *c)
         return 0;
     }
     c->is_api = sv_eq_cstr(req->path, "/api")
-                || sv_starts_with_nocase(req->path, SV_LIT("/api/"));
+                || sv_starts_with_nocase(req->path, SV_LIT("/api/"))
+                || under_prefix(srv, req->path); /* no-store there too */
     int rc = copy_args(c);
     if (rc != 0) {
         reply_problem(c, 400,
@@ -751,7 +823,14 @@ static int on_request(struct conn *c)
     req->origin = copy_tok(c, WSI_TOKEN_ORIGIN);
     req->csrf_token = copy_custom(c, "x-csrf-token:");
 
-    if (!req->is_tls && srv->cfg.plain_redirect) {
+    bool on_prov =
+        srv->vh_prov != NULL && lws_get_vhost(c->wsi) == srv->vh_prov;
+    if (on_prov && !under_prefix(srv, req->path)) {
+        /* The provisioning listener is not the portal: nothing else. */
+        reply_problem(c, 404, "no such resource", true);
+        return 0;
+    }
+    if (!on_prov && !req->is_tls && srv->cfg.plain_redirect) {
         c->close_after =
             lws_hdr_total_length(c->wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0;
         redirect_to_https(c);
@@ -832,6 +911,12 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
         if (user != NULL
             && SSL_CTX_set_min_proto_version((SSL_CTX *)user, TLS1_2_VERSION)
                    != 1) {
+            return 1;
+        }
+        /* Each handshake then moves to the SIP TLS certificates: the SNI
+         * tenant's or the default, reloaded on SIGHUP (net/tls.h). */
+        if (user != NULL && srv->cfg.tls != NULL
+            && net_tls_ctx_attach(srv->cfg.tls, user) != 0) {
             return 1;
         }
         return 0;
@@ -919,7 +1004,8 @@ static int make_vhost(struct http_server *srv, const char *listen, bool tls,
     }
     struct lws_context_creation_info vi;
     memset(&vi, 0, sizeof(vi));
-    vi.vhost_name = tls ? "https" : "http";
+    bool prov = !tls && srv->prov_listen != NULL && listen == srv->prov_listen;
+    vi.vhost_name = tls ? "https" : prov ? "prov" : "http";
     vi.protocols = srv->protocols;
     vi.headers = srv->vh_hdrs[tls ? 1 : 0];
     vi.alpn = "http/1.1";
@@ -968,8 +1054,13 @@ static int make_vhost(struct http_server *srv, const char *listen, bool tls,
         return -EIO;
     }
     int port = lws_get_vhost_listen_port(*out);
-    atomic_store(tls ? &srv->port_tls : &srv->port_plain,
+    atomic_store(tls    ? &srv->port_tls
+                 : prov ? &srv->port_prov
+                        : &srv->port_plain,
                  (uint16_t)(port > 0 ? port : 0));
+    if (prov) {
+        srv->vh_prov = *out;
+    }
     return 0;
 }
 
@@ -1017,6 +1108,9 @@ static int lws_setup(struct http_server *srv)
     int rc = make_vhost(srv, srv->listen, true, &vh);
     if (rc == 0 && srv->plain_listen != NULL) {
         rc = make_vhost(srv, srv->plain_listen, false, &vh);
+    }
+    if (rc == 0 && srv->prov_listen != NULL) {
+        rc = make_vhost(srv, srv->prov_listen, false, &vh);
     }
     return rc;
 }
@@ -1103,6 +1197,10 @@ static void *server_main(void *arg)
         log_info(&srv->lc, "listening: https port %u",
                  (unsigned)atomic_load(&srv->port_tls));
     }
+    if (srv->prov_listen != NULL) {
+        log_info(&srv->lc, "provisioning over plain http on port %u",
+                 (unsigned)atomic_load(&srv->port_prov));
+    }
     start_report(srv, 0);
     uv_run(&srv->loop, UV_RUN_DEFAULT);
     loop_drain(srv);
@@ -1147,6 +1245,8 @@ int http_server_start(struct http_server *srv)
         pthread_join(srv->thread, NULL);
         atomic_store(&srv->port_tls, 0);
         atomic_store(&srv->port_plain, 0);
+        atomic_store(&srv->port_prov, 0);
+        srv->vh_prov = NULL;
     }
     return rc;
 }
@@ -1164,6 +1264,8 @@ void http_server_stop(struct http_server *srv)
     pthread_join(srv->thread, NULL);
     atomic_store(&srv->port_tls, 0);
     atomic_store(&srv->port_plain, 0);
+    atomic_store(&srv->port_prov, 0);
+    srv->vh_prov = NULL;
 }
 
 void http_server_free(struct http_server *srv)
@@ -1181,6 +1283,8 @@ void http_server_free(struct http_server *srv)
     free(srv->key_path);
     free(srv->plain_listen);
     free(srv->static_dir);
+    free(srv->prov_listen);
+    free(srv->prefix);
     pthread_cond_destroy(&srv->cv);
     pthread_mutex_destroy(&srv->mu);
     free(srv);

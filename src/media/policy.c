@@ -39,6 +39,13 @@ enum media_verdict media_policy_check(const struct media_policy_in *in,
     return v;
 }
 
+bool media_has_sdes(struct sv content_type, struct sv body)
+{
+    struct media_sdp_info info;
+    return body.len > 0 && content_type.p != NULL && is_sdp(content_type)
+           && media_sdp_scan(body, &info, NULL) == 0 && info.has_crypto;
+}
+
 int media_verdict_status(enum media_verdict v)
 {
     switch (v) {

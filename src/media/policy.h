@@ -36,6 +36,12 @@ struct media_policy_in {
 enum media_verdict media_policy_check(const struct media_policy_in *in,
                                       const char **why);
 
+/*
+ * Does 'body' (of type 'content_type') hold SDES keys (a=crypto)? False
+ * for a body that is not SDP or does not scan.
+ */
+bool media_has_sdes(struct sv content_type, struct sv body);
+
 /* The SIP status of a verdict: 0 for MEDIA_OK, 488 or 400. */
 int media_verdict_status(enum media_verdict v);
 

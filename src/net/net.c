@@ -14,7 +14,8 @@
 
 const struct log_ctx net_lc = { "net", NULL };
 
-static const char *const proto_names[NET_PROTO_COUNT] = { "udp", "tcp", "tls" };
+static const char *const proto_names[NET_PROTO_COUNT] = { "udp", "tcp", "tls",
+                                                          "wss" };
 
 static const char *const close_names[NET_CLOSE_REASON_COUNT] = {
     [NET_CLOSE_PEER] = "peer",
@@ -30,6 +31,7 @@ static const char *const close_names[NET_CLOSE_REASON_COUNT] = {
     [NET_CLOSE_REFUSED_FILTER] = "refused_filter",
     [NET_CLOSE_REFUSED_IP_CAP] = "refused_ip_cap",
     [NET_CLOSE_REFUSED_MAX] = "refused_max",
+    [NET_CLOSE_WS_REFUSED] = "ws_refused",
 };
 
 const char *net_proto_name(enum net_proto proto)
@@ -124,7 +126,7 @@ int net_ctx_listen(struct net_ctx *ctx, const struct net_listen_spec *spec,
     if (spec->proto != NET_PROTO_UDP && !spec->frame) {
         return -EINVAL;
     }
-    if ((spec->proto == NET_PROTO_TLS) != (spec->tls != NULL)) {
+    if (net_proto_is_tls(spec->proto) != (spec->tls != NULL)) {
         return -EINVAL;
     }
     if (ctx->n_specs >= NET_MAX_LISTENERS) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The network context: settings, the listeners every worker opens (UDP
- * sockets and TCP/TLS listeners, one per worker each, sharing the address
+ * sockets and TCP/TLS/WSS listeners, one per worker each, sharing the address
  * with SO_REUSEPORT so the kernel spreads the load and a connection stays
  * with the worker that accepted it), connection caps shared by all workers,
  * and per-worker counters. Outgoing TCP/TLS connections are not done yet.
@@ -52,27 +52,28 @@ void net_cfg_default(struct net_cfg *cfg);
  * handed to on_msg, tx_pkts/tx_bytes messages accepted for sending,
  * tx_drops sends that failed or were refused, drops_oversize truncated or
  * oversize datagrams and streams over the read cap, drops_empty empty
- * datagrams.
+ * datagrams, ws_refused WebSocket opening handshakes answered 400/403.
  */
-#define NET_STATS_FIELDS(X) \
-    X(rx_pkts)              \
-    X(rx_bytes)             \
-    X(tx_pkts)              \
-    X(tx_bytes)             \
-    X(tx_drops)             \
-    X(rx_errors)            \
-    X(drops_oversize)       \
-    X(drops_empty)          \
-    X(conns_accepted)       \
-    X(conns_open)           \
-    X(conns_refused_cap)    \
-    X(conns_refused_max)    \
-    X(conns_refused_filter) \
-    X(conns_idle_closed)    \
-    X(conns_bad_frame)      \
-    X(conns_wq_overflow)    \
-    X(tls_handshake_fail)   \
-    X(tls_handshake_timeout)
+#define NET_STATS_FIELDS(X)  \
+    X(rx_pkts)               \
+    X(rx_bytes)              \
+    X(tx_pkts)               \
+    X(tx_bytes)              \
+    X(tx_drops)              \
+    X(rx_errors)             \
+    X(drops_oversize)        \
+    X(drops_empty)           \
+    X(conns_accepted)        \
+    X(conns_open)            \
+    X(conns_refused_cap)     \
+    X(conns_refused_max)     \
+    X(conns_refused_filter)  \
+    X(conns_idle_closed)     \
+    X(conns_bad_frame)       \
+    X(conns_wq_overflow)     \
+    X(tls_handshake_fail)    \
+    X(tls_handshake_timeout) \
+    X(ws_refused)
 
 struct net_stats {
 #define NET_STATS_DECL_(name) uint64_t name;
@@ -82,14 +83,17 @@ struct net_stats {
 
 /* A listener every worker opens. */
 struct net_listen_spec {
-    enum net_proto proto;     /* UDP, TCP or TLS */
+    enum net_proto proto;     /* UDP, TCP, TLS or WSS */
     struct net_addr addr;     /* port 0: one ephemeral port, all workers */
     bool dual_stack;          /* IPv6 any also takes IPv4 (IPV6_V6ONLY=0) */
-    struct net_tls_ctx *tls;  /* TLS only; not owned, outlives the ctx */
-    net_frame_fn *frame;      /* TCP/TLS: required */
+    struct net_tls_ctx *tls;  /* TLS, WSS only; not owned, outlives ctx */
+    const char *ws_origins;   /* WSS: allowed Origins (commas or blanks);
+                                 NULL or "" = any; not owned, outlives ctx */
+    net_frame_fn *frame;      /* streams: required (WSS: not called, one
+                                 WebSocket message is one message) */
     net_msg_fn *on_msg;       /* required */
-    net_close_fn *on_close;   /* TCP/TLS: optional */
-    net_accept_fn *on_accept; /* TCP/TLS: optional */
+    net_close_fn *on_close;   /* streams: optional */
+    net_accept_fn *on_accept; /* streams: optional */
     void *ud;                 /* passed to the callbacks */
 };
 

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "net/net.h"
+#include "net/ws.h"
 
 struct loop_worker;
 
@@ -65,10 +66,8 @@ bool net_ipcap_acquire(struct net_ipcap *cap, const struct net_addr *a,
                        uint32_t limit);
 void net_ipcap_release(struct net_ipcap *cap, const struct net_addr *a);
 
-/* A server TLS context (tls_cert.c); shared read-only by all workers. */
-struct net_tls_ctx {
-    SSL_CTX *ssl;
-};
+/* struct net_tls_ctx (tls_ctx.c) is opaque: connections get their SSL
+ * from net_tls_conn_init(). */
 
 struct net_worker;
 
@@ -123,7 +122,12 @@ struct net_conn {
     SSL *ssl;                 /* TLS only; owns rbio and wbio */
     BIO *rbio;                /* ciphertext from the peer */
     BIO *wbio;                /* ciphertext to the peer */
+    bool has_peer_fp;         /* TLS: a client cert verified at handshake */
+    uint8_t peer_fp[32];      /* its SHA-256 fingerprint (NET_TLS_FP_LEN) */
     struct buf rbuf;          /* unframed bytes, capped */
+    bool is_ws_open;          /* WSS: opening handshake done */
+    bool is_ws_ping_sent;     /* WSS: idle ping sent, no frame since */
+    struct ws_dec ws;         /* WSS: frame decoder */
     size_t wq_bytes;          /* bytes in pending uv_write requests */
     struct net_conn *prev;    /* worker's open list */
     struct net_conn *next;
@@ -179,6 +183,21 @@ void net_conn_feed(struct net_conn *conn, const char *data, size_t len);
 int net_conn_write_raw(struct net_conn *conn, const char *data, size_t len);
 /* (Re)arm the idle timer. */
 void net_conn_arm_idle(struct net_conn *conn);
+/* Hand one message to the listener's on_msg (counts it, re-arms idle). */
+void net_conn_deliver(struct net_conn *conn, const char *data, size_t len);
+
+/* wsconn.c: WebSocket over a TLS connection (NET_PROTO_WSS). */
+void net_ws_conn_init(struct net_conn *conn);
+void net_ws_conn_fini(struct net_conn *conn);
+/* Decrypted bytes: the opening handshake, then frames. */
+void net_ws_conn_feed(struct net_conn *conn, const char *data, size_t len);
+/* One message as a text frame; -EAGAIN before the handshake is done. */
+int net_ws_conn_send(struct net_conn *conn, const char *data, size_t len);
+/* The idle timer fired: true when a ping went out instead of closing. */
+bool net_ws_conn_idle_ping(struct net_conn *conn);
+
+/* tls_ctx.c: a new server SSL from the context's current set. */
+SSL *net_tls_ssl_new(struct net_tls_ctx *ctx);
 
 /* tls.c: the connection-side TLS driver over memory BIOs. */
 int net_tls_conn_init(struct net_conn *conn, struct net_tls_ctx *tls);

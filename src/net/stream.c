@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Stream transports (TCP, and the socket side of TLS): per-worker
+ * Stream transports (TCP, and the socket side of TLS and WSS): per-worker
  * listeners with SO_REUSEPORT, accept-time caps (filter, total, per IP),
  * framing with a caller-supplied function over a capped read buffer, idle
  * timeouts, a bounded write queue, refcounted connections and their
- * orderly close. TLS record processing lives in tls.c.
+ * orderly close. TLS record processing lives in tls.c, WebSocket in
+ * wsconn.c.
  */
 #include "net/net_int.h"
 
@@ -81,6 +82,9 @@ static void on_conn_handle_closed(uv_handle_t *h)
     conn->prev = NULL;
     conn->next = NULL;
     net_tls_conn_fini(conn);
+    if (conn->proto == NET_PROTO_WSS) {
+        net_ws_conn_fini(conn);
+    }
     buf_fini(&conn->rbuf);
     net_conn_unref(conn); /* the reference held while open */
 }
@@ -151,6 +155,9 @@ static void on_timer(uv_timer_t *t)
         NET_STAT_INC(conn->nw, tls_handshake_timeout);
         net_conn_close_why(conn, NET_CLOSE_TLS_TIMEOUT);
         return;
+    }
+    if (conn->proto == NET_PROTO_WSS && net_ws_conn_idle_ping(conn)) {
+        return; /* closed at the next expiry unless a frame comes */
     }
     NET_STAT_INC(conn->nw, conns_idle_closed);
     net_conn_close_why(conn, NET_CLOSE_IDLE);
@@ -229,7 +236,9 @@ static int send_local(struct net_conn *conn, const char *data, size_t len)
     if (atomic_load(&conn->is_closing)) {
         return -ENOTCONN;
     }
-    if (conn->proto == NET_PROTO_TLS) {
+    if (conn->proto == NET_PROTO_WSS) {
+        rc = net_ws_conn_send(conn, data, len);
+    } else if (conn->proto == NET_PROTO_TLS) {
         rc = net_tls_conn_send(conn, data, len);
     } else {
         rc = net_conn_write_raw(conn, data, len);
@@ -307,7 +316,7 @@ void net_conn_close(struct net_conn *conn)
 
 /* ---- reading and framing ------------------------------------------------- */
 
-static void deliver(struct net_conn *conn, const char *data, size_t len)
+void net_conn_deliver(struct net_conn *conn, const char *data, size_t len)
 {
     struct net_worker *nw = conn->nw;
     const struct net_listen_spec *spec = conn->lsn->spec;
@@ -356,7 +365,7 @@ static size_t frame_all(struct net_conn *conn, const char *data, size_t len)
             off += skip;
             break;
         }
-        deliver(conn, data + off + skip, flen);
+        net_conn_deliver(conn, data + off + skip, flen);
         off += skip + flen;
         if (atomic_load(&conn->is_closing)) {
             return SIZE_MAX;
@@ -375,6 +384,10 @@ void net_conn_feed(struct net_conn *conn, const char *data, size_t len)
 {
     size_t cap = read_cap(conn);
     if (atomic_load(&conn->is_closing) || len == 0) {
+        return;
+    }
+    if (conn->proto == NET_PROTO_WSS) {
+        net_ws_conn_feed(conn, data, len);
         return;
     }
     if (conn->rbuf.len == 0) {
@@ -433,7 +446,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                            nread == UV_EOF ? NET_CLOSE_PEER : NET_CLOSE_ERROR);
         return;
     }
-    if (conn->proto == NET_PROTO_TLS) {
+    if (net_proto_is_tls(conn->proto)) {
         net_tls_conn_on_read(conn, buf->base, (size_t)nread);
     } else {
         net_conn_feed(conn, buf->base, (size_t)nread);
@@ -578,7 +591,7 @@ static void on_connection(uv_stream_t *server, int status)
     conn->nw = nw;
     conn->lsn = lsn;
     conn->proto = lsn->spec->proto;
-    conn->is_established = conn->proto != NET_PROTO_TLS;
+    conn->is_established = !net_proto_is_tls(conn->proto);
     atomic_init(&conn->refs, 1);
     atomic_init(&conn->is_closing, false);
     buf_init(&conn->rbuf, read_cap(conn));
@@ -599,7 +612,10 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     }
     uv_tcp_nodelay(&conn->h, 1);
-    if (conn->proto == NET_PROTO_TLS) {
+    if (conn->proto == NET_PROTO_WSS) {
+        net_ws_conn_init(conn);
+    }
+    if (net_proto_is_tls(conn->proto)) {
         if (net_tls_conn_init(conn, lsn->spec->tls) != 0) {
             net_conn_close_why(conn, NET_CLOSE_ERROR);
             return;

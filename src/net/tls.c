@@ -10,10 +10,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <string.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "base/check.h"
 
@@ -21,7 +24,7 @@ enum { TLS_FLUSH_CHUNK = 16 * 1024 };
 
 int net_tls_conn_init(struct net_conn *conn, struct net_tls_ctx *tls)
 {
-    conn->ssl = SSL_new(tls->ssl);
+    conn->ssl = net_tls_ssl_new(tls);
     if (!conn->ssl) {
         ERR_clear_error();
         return -ENOMEM;
@@ -42,6 +45,11 @@ int net_tls_conn_init(struct net_conn *conn, struct net_tls_ctx *tls)
     BIO_set_mem_eof_return(conn->rbio, -1);
     BIO_set_mem_eof_return(conn->wbio, -1);
     SSL_set_bio(conn->ssl, conn->rbio, conn->wbio); /* ssl owns both now */
+    /* Client certificates are for SIP TLS trunks: a browser on WSS must
+     * not be asked to pick one. The mode stays across an SNI switch. */
+    if (conn->proto != NET_PROTO_TLS) {
+        SSL_set_verify(conn->ssl, SSL_VERIFY_NONE, NULL);
+    }
     SSL_set_accept_state(conn->ssl);
     return 0;
 }
@@ -90,12 +98,38 @@ static void fail(struct net_conn *conn, enum net_close_reason why)
     net_conn_close_why(conn, why);
 }
 
+/* Remember the client certificate's fingerprint when it was verified
+ * against the client CA bundle (tls_ctx.c asks but never requires). */
+static void note_peer_cert(struct net_conn *conn)
+{
+    X509 *cert = SSL_get0_peer_certificate(conn->ssl);
+    if (!cert || SSL_get_verify_result(conn->ssl) != X509_V_OK) {
+        return;
+    }
+    unsigned n = 0;
+    if (X509_digest(cert, EVP_sha256(), conn->peer_fp, &n) == 1
+        && n == sizeof(conn->peer_fp)) {
+        conn->has_peer_fp = true;
+    }
+    ERR_clear_error();
+}
+
+bool net_conn_peer_cert_fp(const struct net_conn *conn, uint8_t fp[32])
+{
+    if (!conn->has_peer_fp) {
+        return false;
+    }
+    memcpy(fp, conn->peer_fp, sizeof(conn->peer_fp));
+    return true;
+}
+
 static bool handshake(struct net_conn *conn)
 {
     ERR_clear_error();
     int r = SSL_do_handshake(conn->ssl);
     if (r == 1) {
         conn->is_established = true;
+        note_peer_cert(conn);
         net_conn_arm_idle(conn); /* replaces the handshake deadline */
         return flush(conn) == 0;
     }

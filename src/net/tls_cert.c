@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * TLS server contexts from PEM files, and the self-signed certificate a
- * fresh install uses until the operator installs a real one. Generation
+ * The self-signed certificate a fresh install uses until the operator
+ * installs a real one (server contexts live in tls_ctx.c). Generation
  * uses the OpenSSL 3 API (EVP_EC_gen, X509 v3 extensions built as
  * structures, never from strings that could carry the hostname).
  */
@@ -30,93 +30,6 @@
 #include "net/net_int.h"
 
 enum { CERT_DAYS = 825, HOSTNAME_MAX = 253 };
-
-/* TLS 1.2 suites: ECDHE + AEAD only (TLS 1.3 suites are all fine). */
-static const char cipher_list[] =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-
-static void set_err(char *err, size_t err_cap, const char *what,
-                    const char *path)
-{
-    unsigned long e = ERR_peek_last_error();
-    char reason[200] = "";
-    if (e != 0) {
-        ERR_error_string_n(e, reason, sizeof(reason));
-    }
-    if (err && err_cap > 0) {
-        snprintf(err, err_cap, "%s%s%s%s%s", what, path ? " " : "",
-                 path ? path : "", e ? ": " : "", reason);
-    }
-    ERR_clear_error();
-}
-
-int net_tls_ctx_new(struct net_tls_ctx **out, const char *cert_path,
-                    const char *key_path, char *err, size_t err_cap)
-{
-    if (err && err_cap > 0) {
-        err[0] = '\0';
-    }
-    if (!cert_path || !key_path) {
-        set_err(err, err_cap, "certificate and key paths are required", NULL);
-        return -EINVAL;
-    }
-    struct net_tls_ctx *ctx = calloc(1, sizeof(*ctx));
-    if (!ctx) {
-        return -ENOMEM;
-    }
-    ERR_clear_error();
-    ctx->ssl = SSL_CTX_new(TLS_server_method());
-    if (!ctx->ssl) {
-        set_err(err, err_cap, "SSL_CTX_new failed", NULL);
-        free(ctx);
-        return -ENOMEM;
-    }
-    SSL_CTX *s = ctx->ssl;
-    int rc = -EINVAL;
-    if (SSL_CTX_set_min_proto_version(s, TLS1_2_VERSION) != 1) {
-        set_err(err, err_cap, "cannot set TLS 1.2 minimum", NULL);
-        goto fail;
-    }
-    SSL_CTX_set_options(s, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION
-                               | SSL_OP_CIPHER_SERVER_PREFERENCE
-                               | SSL_OP_SINGLE_ECDH_USE);
-    SSL_CTX_set_mode(s, SSL_MODE_RELEASE_BUFFERS);
-    if (SSL_CTX_set_cipher_list(s, cipher_list) != 1) {
-        set_err(err, err_cap, "cannot set the cipher list", NULL);
-        goto fail;
-    }
-    if (SSL_CTX_use_certificate_chain_file(s, cert_path) != 1) {
-        set_err(err, err_cap, "cannot load certificate", cert_path);
-        goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(s, key_path, SSL_FILETYPE_PEM) != 1) {
-        set_err(err, err_cap, "cannot load private key", key_path);
-        goto fail;
-    }
-    if (SSL_CTX_check_private_key(s) != 1) {
-        set_err(err, err_cap, "private key does not match certificate",
-                key_path);
-        goto fail;
-    }
-    *out = ctx;
-    return 0;
-
-fail:
-    SSL_CTX_free(ctx->ssl);
-    free(ctx);
-    return rc;
-}
-
-void net_tls_ctx_free(struct net_tls_ctx *ctx)
-{
-    if (!ctx) {
-        return;
-    }
-    SSL_CTX_free(ctx->ssl);
-    free(ctx);
-}
 
 /* ---- self-signed certificate --------------------------------------------- */
 

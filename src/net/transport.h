@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "net/addr.h"
 
@@ -22,12 +23,18 @@ enum net_proto {
     NET_PROTO_UDP = 0,
     NET_PROTO_TCP,
     NET_PROTO_TLS,
-    /* NET_PROTO_WS, NET_PROTO_WSS: RFC 7118, later. */
+    NET_PROTO_WSS, /* SIP over secure WebSocket (RFC 7118) */
     NET_PROTO_COUNT,
 };
 
-/* "udp", "tcp", "tls". */
+/* "udp", "tcp", "tls", "wss". */
 const char *net_proto_name(enum net_proto proto);
+
+/* True for the transports that run over TLS (TLS and WSS). */
+static inline bool net_proto_is_tls(enum net_proto proto)
+{
+    return proto == NET_PROTO_TLS || proto == NET_PROTO_WSS;
+}
 
 /* Why a stream connection ended; passed to net_close_fn. */
 enum net_close_reason {
@@ -44,6 +51,7 @@ enum net_close_reason {
     NET_CLOSE_REFUSED_FILTER, /* the accept filter said no */
     NET_CLOSE_REFUSED_IP_CAP, /* too many connections from this IP */
     NET_CLOSE_REFUSED_MAX,    /* too many connections in total */
+    NET_CLOSE_WS_REFUSED,     /* WebSocket handshake refused (400/403) */
     NET_CLOSE_REASON_COUNT,
 };
 
@@ -125,15 +133,16 @@ int net_udp_sendto(struct net_udp *udp, const struct net_addr *dst,
 const struct net_addr *net_udp_local(const struct net_udp *udp);
 
 /*
- * Send bytes on a stream connection (TLS: encrypted first). On the conn's
- * worker, written now as far as the socket takes it and the rest copied
- * into the conn's write queue; if the queue would exceed its cap the
- * connection is closed (NET_CLOSE_WQ_FULL) and -ENOBUFS returned. From
- * another thread: copied and handed to the conn's worker (0 means queued
- * there; a later failure closes the conn). 'data' stays the caller's.
+ * Send bytes on a stream connection (TLS: encrypted first; WSS: as one
+ * unmasked text frame, then encrypted). On the conn's worker, written now
+ * as far as the socket takes it and the rest copied into the conn's write
+ * queue; if the queue would exceed its cap the connection is closed
+ * (NET_CLOSE_WQ_FULL) and -ENOBUFS returned. From another thread: copied
+ * and handed to the conn's worker (0 means queued there; a later failure
+ * closes the conn). 'data' stays the caller's.
  * Returns 0, -EINVAL (len 0 or over 1 GiB), -ENOTCONN (closed or closing),
- * -EAGAIN (TLS handshake not finished), -ENOBUFS, -ENOMEM, or a socket error
- * (the connection is then closed).
+ * -EAGAIN (TLS or WebSocket handshake not finished), -ENOBUFS, -ENOMEM, or a
+ * socket error (the connection is then closed).
  */
 int net_conn_send(struct net_conn *conn, const void *data, size_t len);
 
@@ -158,5 +167,14 @@ enum net_proto net_conn_proto(const struct net_conn *conn);
 struct loop_worker *net_conn_worker(const struct net_conn *conn);
 /* True once the connection is closing or closed. */
 bool net_conn_is_closed(const struct net_conn *conn);
+
+/*
+ * TLS: the SHA-256 fingerprint of the client certificate, when the peer
+ * sent one at the handshake and it verified against the listener's client
+ * CA bundle; copied to 'fp' (32 bytes) and true. False (fp untouched) for
+ * no, or an unverified, certificate and for other transports. Any thread
+ * while a reference is held, once a frame arrived on the connection.
+ */
+bool net_conn_peer_cert_fp(const struct net_conn *conn, uint8_t fp[32]);
 
 #endif

@@ -17,8 +17,11 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "ops/alertops.h"
+#include "ops/auditops.h"
 #include "ops/fwops.h"
 #include "ops/ops_int.h"
+#include "ops/provops.h"
 #include "store/store.h"
 
 /* ------------------------------------------------------------------ */
@@ -505,7 +508,14 @@ static const struct {
     { "ssh.open", ops_ssh_open },
     { "ssh.close", ops_ssh_close },
     { "ssh.list", ops_ssh_list },
+    { "audit.run", ops_audit_run },
     { "event.list", ops_event_list },
+    { "alert.test", ops_alert_test },
+    { "alert.status", ops_alert_status },
+    { "prov.enable", ops_prov_enable },
+    { "prov.rotate", ops_prov_rotate },
+    { "prov.disable", ops_prov_disable },
+    { "prov.list", ops_prov_list },
 };
 
 int ops_exec(struct ops_ctx *ctx, const json_t *req, json_t **resp)

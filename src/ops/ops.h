@@ -159,6 +159,10 @@
  *                                             total, limit, offset
  *               event {id, at, kind, address, country ("" unknown),
  *               detail (the event's key=value fields)}
+ * Security checklist (needs ctx->audit; auditops.c, src/checklist):
+ *   audit.run                              -> items[] of {id, title,
+ *               status pass | warn | fail, evidence, fix}, summary{pass,
+ *               warn, fail}
  * Temporary SSH access (needs ctx->ssh; fwops.c):
  *   ssh.open    [from] (CIDR; default the caller's address), minutes |
  *               seconds (ctx->ssh->min_s .. 86400) -> grant{}
@@ -171,6 +175,11 @@
  *               grant {from, opened_at, expires_at, seconds, by, state
  *               open | closed, expires_in (open) | closed_at + cause
  *               "expired" (closed)}
+ * Alerts (needs ctx->alert: the running daemon with a channel; alertops.c):
+ *   alert.test                            -> id (of the test alert queued)
+ *   alert.status                          -> alerts{channels{webhook,
+ *               mail}, queued, dropped, suppressed, alerts, test{id,
+ *               webhook, mail}} (see alert_svc_status_json)
  * Call objects: group {id, name, members[] (exts), created_at}; profile
  * {domain, country_code, national_prefix, international_prefix,
  * time_zone, updated_at}; entry {id, <value member>, description,
@@ -211,6 +220,8 @@
 /* Most entries one user.import request may carry. */
 #define OPS_USER_IMPORT_MAX 100000
 
+struct alert_svc;
+struct checklist_ctx;
 struct fw_ssh_ctl;
 struct store;
 struct store_ban;
@@ -252,6 +263,11 @@ struct ops_ctx {
     const struct sw_clock *clock;  /* NULL: the real clock */
     const char *client_ip;         /* operator's address; NULL unknown */
     const struct fw_ssh_ctl *ssh;  /* temporary SSH; NULL: not available */
+    /* audit.run: the caller's view (configuration, sshd_config, own
+     * addresses, firewall probe); its st, sec, adm and now are filled by
+     * the operation. NULL: audit.run refused. */
+    const struct checklist_ctx *audit;
+    struct alert_svc *alert; /* the daemon's alerts; NULL: none */
 };
 
 /*

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/sv.h"
+#include "net/tls.h"
 #include "ops/ops_int.h"
 #include "sec/acl.h"
 #include "store/store.h"
@@ -62,7 +63,7 @@ static json_t *trunk_json(struct ops_ctx *ctx, const struct store_trunk *t,
     }
     json_t *o = json_pack(
         "{s:I, s:o, s:s, s:o, s:I, s:s, s:o, s:b, s:o, s:I, s:o, s:I, s:o, "
-        "s:I, s:I}",
+        "s:I, s:I, s:o}",
         "id", (json_int_t)t->id, "name", ops_json_string(t->name), "kind",
         store_trunk_kind_name(t->kind), "host", ops_json_string(t->host),
         "port", (json_int_t)t->port, "transport", t->transport, "username",
@@ -70,7 +71,8 @@ static json_t *trunk_json(struct ops_ctx *ctx, const struct store_trunk *t,
         ops_json_string(t->realm), "expires_s", (json_int_t)t->expires_s,
         "networks", nets, "max_calls", (json_int_t)t->max_calls,
         "tenant_limits", w.arr, "created_at", (json_int_t)t->created_at,
-        "updated_at", (json_int_t)t->updated_at);
+        "updated_at", (json_int_t)t->updated_at, "tls_cert_fp",
+        ops_json_string(t->tls_cert_fp));
     if (!o) {
         *rc = -ENOMEM;
     }
@@ -130,6 +132,31 @@ static int get_networks(const json_t *req, struct store_trunk *t, json_t **resp)
     return 0;
 }
 
+/* Member "tls_cert_fp": "" clears it, else a SHA-256 fingerprint (64 hex
+ * digits, colons between bytes allowed) stored as 64 lowercase digits. */
+static int get_cert_fp(const json_t *req, struct store_trunk *t, json_t **resp)
+{
+    const char *v = NULL;
+    int rc = ops_get_str(req, "tls_cert_fp", false, &v, resp);
+    if (rc != 0 || !v) {
+        return rc;
+    }
+    uint8_t fp[NET_TLS_FP_LEN];
+    if (v[0] == '\0') {
+        t->tls_cert_fp[0] = '\0';
+        return 0;
+    }
+    if (net_tls_fp_parse(v, strlen(v), fp) != 0) {
+        return ops_fail(resp, -EINVAL, NULL, "tls_cert_fp",
+                        "tls_cert_fp must be a SHA-256 fingerprint: 64 hex "
+                        "digits, optionally with ':' between bytes");
+    }
+    char hex[NET_TLS_FP_HEX_CAP];
+    net_tls_fp_format(fp, hex);
+    memcpy(t->tls_cert_fp, hex, sizeof(hex));
+    return 0;
+}
+
 /* Apply the request's trunk members onto 't' (defaults or stored). */
 static int trunk_fields(const json_t *req, struct store_trunk *t, json_t **resp)
 {
@@ -183,6 +210,9 @@ static int trunk_fields(const json_t *req, struct store_trunk *t, json_t **resp)
     }
     if (rc == 0) {
         rc = get_networks(req, t, resp);
+    }
+    if (rc == 0) {
+        rc = get_cert_fp(req, t, resp);
     }
     if (rc != 0) {
         return rc;
@@ -278,9 +308,9 @@ static int respond_trunk(struct ops_ctx *ctx, const char *op, const char *name,
 }
 
 static const char *const trunk_members[] = {
-    "name",      "kind",     "host",  "port",      "transport",
-    "username",  "password", "realm", "expires_s", "networks",
-    "max_calls", "new_name", NULL
+    "name",      "kind",     "host",        "port",      "transport",
+    "username",  "password", "realm",       "expires_s", "networks",
+    "max_calls", "new_name", "tls_cert_fp", NULL
 };
 
 int ops_trunk_add(struct ops_ctx *ctx, const json_t *req, json_t **resp)

@@ -54,9 +54,15 @@ struct proxy_call_info {
     struct sv offer_type; /* its Content-Type */
     struct sv offer_body;
     bool offer_secure; /* the INVITE came over TLS (or WSS) */
+    bool has_offer;    /* the INVITE had an SDP body (else a late offer) */
+    bool offer_sdes;   /* ... with SDES keys (a=crypto) in it */
     /* Set by on_call_start, kept with the dialog: every offer of the call
      * (re-INVITE, UPDATE) must be encrypted media (src/media/policy.h). */
     bool media_required;
+    bool media_exempt; /* set by on_call_start: no media check (emergency) */
+    /* Set by the proxy when it refused the call itself after routing (a
+     * 2xx that failed the media policy): the rule, a static token. */
+    const char *refused_rule;
 };
 
 struct proxy_dlg;

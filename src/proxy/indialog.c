@@ -55,7 +55,8 @@ static int next_dest(struct proxy_worker *pw, const struct sip_msg *msg,
     return 0;
 }
 
-static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS" };
+static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
+                                                    "WSS" };
 
 /*
  * A new offer inside the dialog (re-INVITE, UPDATE) meets the media
@@ -73,7 +74,7 @@ static bool offer_ok(struct proxy_worker *pw, struct sip_txn *stx,
     struct media_policy_in in = {
         .content_type = ct ? ct->value : SV_NULL,
         .body = msg->body,
-        .transport_secure = src->dest.transport == NET_PROTO_TLS,
+        .transport_secure = proxy_secure_transport(src->dest.transport),
         .require_encrypted = media_required,
     };
     const char *why = NULL;
@@ -81,11 +82,33 @@ static bool offer_ok(struct proxy_worker *pw, struct sip_txn *stx,
     if (v == MEDIA_OK) {
         return true;
     }
-    char hdr[192];
-    snprintf(hdr, sizeof(hdr), "Warning: 399 sipwarden \"%s (%s)\"\r\n", why,
-             media_verdict_rule(v));
+    char hdr[256];
+    proxy_media_hdrs(hdr, sizeof(hdr), v, why);
     proxy_stat(&pw->core->stats.media_refused);
     proxy_refuse_now(pw, stx, msg, src, media_verdict_status(v), NULL, hdr);
+    return false;
+}
+
+/* SDES keys in a new offer that arrived over a secure transport are not
+ * forwarded over a clear one: 488, as if they had arrived in the clear. */
+static bool leg_sdes_ok(struct proxy_worker *pw, struct sip_txn *stx,
+                        const struct sip_msg *msg, const struct proxy_src *src,
+                        int out_transport)
+{
+    if ((msg->method != SIP_METHOD_INVITE && msg->method != SIP_METHOD_UPDATE)
+        || msg->body.len == 0 || proxy_secure_transport(out_transport)) {
+        return true;
+    }
+    const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
+    if (!media_has_sdes(ct ? ct->value : SV_NULL, msg->body)) {
+        return true;
+    }
+    char hdr[256];
+    proxy_media_hdrs(hdr, sizeof(hdr), MEDIA_REFUSE_SDES_CLEAR,
+                     "SDES keys (a=crypto) would reach the other party in "
+                     "the clear");
+    proxy_stat(&pw->core->stats.media_refused);
+    proxy_refuse_now(pw, stx, msg, src, 488, NULL, hdr);
     return false;
 }
 
@@ -127,6 +150,9 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
         if (stx) {
             proxy_refuse_now(pw, stx, msg, src, 502, NULL, NULL);
         }
+        return;
+    }
+    if (stx && !leg_sdes_ok(pw, stx, msg, src, d.transport)) {
         return;
     }
     if (msg->method == SIP_METHOD_BYE) {

@@ -270,8 +270,9 @@ int proxy_core_set_stream(struct proxy_core *pc, int proto,
                           const struct net_addr *a, proxy_stream_fn *fn,
                           void *ud)
 {
-    if ((proto != NET_PROTO_TCP && proto != NET_PROTO_TLS) || fn == NULL
-        || !pc->side[NET_PROTO_UDP].on || net_addr_port(a) == 0) {
+    if ((proto != NET_PROTO_TCP && proto != NET_PROTO_TLS
+         && proto != NET_PROTO_WSS)
+        || fn == NULL || !pc->side[NET_PROTO_UDP].on || net_addr_port(a) == 0) {
         return -EINVAL;
     }
     struct proxy_side *sd = &pc->side[proto];
@@ -289,7 +290,9 @@ int proxy_core_set_stream(struct proxy_core *pc, int proto,
     memcpy(sd->sent_by, sent_by, sizeof(sent_by));
     snprintf(sd->record_route, sizeof(sd->record_route),
              "sip:%s;transport=%s;lr", sent_by,
-             proto == NET_PROTO_TCP ? "tcp" : "tls");
+             proto == NET_PROTO_TCP   ? "tcp"
+             : proto == NET_PROTO_TLS ? "tls"
+                                      : "ws"); /* RFC 7118 §5.4: "ws" */
     pc->stream_dest = fn;
     pc->stream_ud = ud;
     return 0;
@@ -663,6 +666,24 @@ static void make_dialog(struct proxy_call *c, const struct proxy_branch *b,
 static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
                      uint64_t now_ms, struct proxy_refusal *ref);
 
+#define SDES_LEG_WHY "SDES keys (a=crypto) would reach the callee in the clear"
+#define SDES_LEG_WARNING                                              \
+    "Warning: 399 sipwarden \"" SDES_LEG_WHY " (sdes_in_clear)\"\r\n" \
+    "Reason: SIP;cause=488;text=\"sdes_in_clear\"\r\n"
+
+/* The call fails the media policy after routing: the caller gets 488 (or
+ * 400) with a Warning, the policy the rule for its CDR and event. */
+static void media_refuse(struct proxy_call *c, enum media_verdict v,
+                         const char *why, uint64_t now_ms)
+{
+    char hdr[256];
+    proxy_media_hdrs(hdr, sizeof(hdr), v, why);
+    c->ci.refused_rule = media_verdict_rule(v);
+    proxy_stat(&c->pw->core->stats.media_refused);
+    call_finish(c, PROXY_CALL_REFUSED, media_verdict_status(v), NULL, hdr,
+                now_ms);
+}
+
 /* A failed hop that lets the next one be tried (RFC 3263 §4.3 spirit:
  * no answer or a server failure, not a refusal by the far end). */
 static bool is_failover(int status)
@@ -702,6 +723,23 @@ static void branch_final(struct proxy_branch *b, const struct sip_msg *resp,
     b->ctx = NULL; /* its last report */
     c->n_pending--;
 
+    if (resp && status >= 200 && status < 300 && !c->is_dialog_req
+        && resp->cseq.method == SIP_METHOD_INVITE) {
+        const char *why = NULL;
+        enum media_verdict v = proxy_leg_2xx_check(c, b, resp, &why);
+        if (v != MEDIA_OK) {
+            /* The callee's answer fails the policy: it never goes up. */
+            proxy_leg_end(pw, b, resp, media_verdict_rule(v), now_ms);
+            if (c->is_final_sent) {
+                proxy_stat(&pw->core->stats.media_refused);
+            } else {
+                media_refuse(c, v, why, now_ms);
+            }
+            cancel_branches(c, now_ms);
+            call_settle(c, now_ms);
+            return;
+        }
+    }
     if (resp && status >= 200 && status < 300) {
         buf_reset(&pw->out);
         if (proxy_fwd_response(&pw->out, resp) == 0) {
@@ -878,7 +916,8 @@ struct proxy_call *proxy_call_new(struct proxy_worker *pw,
     return c;
 }
 
-static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS" };
+static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
+                                                    "WSS" };
 
 void proxy_fork_to(struct proxy_call *c, const struct sip_msg *msg,
                    const struct proxy_src *src, struct sv ruri, bool with_rr,
@@ -1011,7 +1050,8 @@ static int target_dest(struct proxy_worker *pw, const struct sip_uri *u,
                        const struct reg_src *src, struct sip_txn_dest *d)
 {
     struct proxy_core *pc = pw->core;
-    if (src->transport == NET_PROTO_TCP || src->transport == NET_PROTO_TLS) {
+    if (src->transport == NET_PROTO_TCP || src->transport == NET_PROTO_TLS
+        || src->transport == NET_PROTO_WSS) {
         if (pc->stream_dest == NULL || !pc->side[src->transport].on) {
             return -EPROTONOSUPPORT;
         }
@@ -1043,6 +1083,14 @@ static bool try_hops(struct proxy_call *c, const struct sip_msg *msg,
            && c->n_branches < PROXY_MAX_BRANCHES) {
         const struct proxy_hop *h = &c->route->hops[c->next_hop++];
         c->ci.trunk_id = h->trunk_id;
+        if (!proxy_leg_sdes_ok(c, NET_PROTO_UDP)) {
+            /* trunks are reached over UDP: the keys would cross it */
+            c->ci.refused_rule = media_verdict_rule(MEDIA_REFUSE_SDES_CLEAR);
+            ref->status = 488;
+            ref->reason = NULL;
+            ref->extra_hdrs = SDES_LEG_WARNING;
+            continue;
+        }
         if (pc->policy.on_hop
             && !pc->policy.on_hop(pc->policy.ud, &c->ci, h, ref)) {
             continue;
@@ -1114,8 +1162,10 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
         ci.offer_type = ct ? ct->value : SV_NULL;
         ci.offer_body = msg->body;
+        ci.has_offer = true;
+        ci.offer_sdes = media_has_sdes(ci.offer_type, ci.offer_body);
     }
-    ci.offer_secure = src->dest.transport == NET_PROTO_TLS;
+    ci.offer_secure = proxy_secure_transport(src->dest.transport);
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);
@@ -1183,6 +1233,7 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         struct sip_nameaddr next;
         bool has_next;
         unsigned drop_routes = proxy_our_routes(pc, msg, &next, &has_next);
+        unsigned n_clear = 0;
         for (unsigned i = 0; i < ts.n; i++) {
             struct sip_uri u;
             struct sip_txn_dest d;
@@ -1191,7 +1242,16 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
                 || target_dest(pw, &u, &ts.t[i].src, &d) != 0) {
                 continue;
             }
+            if (!proxy_leg_sdes_ok(c, d.transport)) {
+                n_clear++; /* its keys would cross a clear leg */
+                continue;
+            }
             proxy_fork_to(c, msg, src, uri, true, drop_routes, &d, now_ms);
+        }
+        if (c->n_pending == 0 && n_clear > 0) {
+            media_refuse(c, MEDIA_REFUSE_SDES_CLEAR, SDES_LEG_WHY, now_ms);
+            proxy_call_free(c);
+            return;
         }
         if (c->n_pending == 0) {
             /* No reachable contact. */

@@ -147,7 +147,7 @@ struct proxy_side {
     char record_route[112]; /* "sip:ip:port;lr", ";transport=tcp" etc. */
 };
 
-#define PROXY_SIDES 3 /* UDP, TCP, TLS */
+#define PROXY_SIDES 4 /* UDP, TCP, TLS, WSS (enum net_proto order) */
 
 struct reg_src;
 /*
@@ -191,9 +191,10 @@ void proxy_core_fini(struct proxy_core *pc);
 int proxy_core_set_address(struct proxy_core *pc, const struct net_addr *a);
 
 /*
- * Calls over TCP or TLS as well: 'proto' (enum net_proto, TCP or TLS) is
- * served at 'a' (a concrete address, same IP as the UDP one), and 'fn'
- * finds the connection of a registered contact. Call after
+ * Calls over TCP, TLS or WSS as well: 'proto' (enum net_proto, TCP, TLS
+ * or WSS) is served at 'a' (a concrete address, same IP as the UDP one;
+ * Record-Route says transport=tcp, tls or ws), and 'fn' finds the
+ * connection of a registered contact. Call after
  * proxy_core_set_address(). Returns 0 or -EINVAL.
  */
 int proxy_core_set_stream(struct proxy_core *pc, int proto,

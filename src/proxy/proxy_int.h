@@ -9,6 +9,8 @@
 
 #include <time.h>
 
+#include "media/policy.h"
+#include "net/transport.h"
 #include "proxy/proxy.h"
 #include "sip/msg.h"
 
@@ -73,6 +75,13 @@ static inline int64_t proxy_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Does signalling over 'transport' (enum net_proto) keep its content
+ * from the path: TLS (and WSS). */
+static inline bool proxy_secure_transport(int transport)
+{
+    return transport == NET_PROTO_TLS || transport == NET_PROTO_WSS;
+}
+
 struct proxy_dlg_end_ctx {
     struct proxy_core *pc;
     enum proxy_call_result res;
@@ -130,6 +139,28 @@ void proxy_list_put(struct proxy_call *c, int which, uint64_t deadline_ms);
 void proxy_fork_to(struct proxy_call *c, const struct sip_msg *msg,
                    const struct proxy_src *src, struct sv ruri, bool with_rr,
                    unsigned drop_routes, const struct sip_txn_dest *dest,
+                   uint64_t now_ms);
+
+/* ---- the media policy on the callee's leg (media_leg.c) ---- */
+
+/* The Warning and Reason header lines of a media refusal with verdict
+ * 'v' (not MEDIA_OK) and its reason 'why' (static text, no quotes). */
+void proxy_media_hdrs(char *buf, size_t cap, enum media_verdict v,
+                      const char *why);
+/* May the call's offer go to a callee over 'transport'? (SDES keys are
+ * not forwarded over a clear transport.) */
+bool proxy_leg_sdes_ok(const struct proxy_call *c, int transport);
+/* The 2xx 'resp' of branch 'b' against the media policy: a late offer
+ * must meet the call's encryption requirement, and no 2xx may carry SDES
+ * keys over a clear leg. MEDIA_OK or the verdict, with its reason. */
+enum media_verdict proxy_leg_2xx_check(const struct proxy_call *c,
+                                       const struct proxy_branch *b,
+                                       const struct sip_msg *resp,
+                                       const char **why);
+/* ACK the refused 2xx 'resp' of branch 'b' and end its dialog with a BYE
+ * giving 'rule' as the Reason. */
+void proxy_leg_end(struct proxy_worker *pw, const struct proxy_branch *b,
+                   const struct sip_msg *resp, const char *rule,
                    uint64_t now_ms);
 
 #endif

@@ -127,6 +127,7 @@ const char *sec_reason_name(enum sec_reason reason)
         [SEC_REASON_USER_FAILURES] = "user_failures",
         [SEC_REASON_TRUSTED_RATE] = "trusted_rate",
         [SEC_REASON_WEB_LOGIN] = "web_login",
+        [SEC_REASON_PROV_SCAN] = "prov_scan",
     };
     if ((unsigned)reason >= SEC_REASON_COUNT) {
         return "?";

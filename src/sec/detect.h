@@ -100,6 +100,7 @@ enum sec_reason {
     SEC_REASON_USER_FAILURES,      /* one (user, tenant) failing: blocked */
     SEC_REASON_TRUSTED_RATE,       /* trusted source above trusted_pps */
     SEC_REASON_WEB_LOGIN,          /* failed portal / API sign-ins */
+    SEC_REASON_PROV_SCAN,          /* guessed provisioning directories */
     SEC_REASON_COUNT,
 };
 

@@ -32,6 +32,8 @@ static const char *const names[SEC_EV_COUNT] = {
     [SEC_EV_FRAUD_SUSPEND] = "fraud_suspend",
     [SEC_EV_LOGIN_FAILURE] = "login_failure",
     [SEC_EV_LOGIN_BLOCKED] = "login_blocked",
+    [SEC_EV_PROV_FETCH] = "prov_fetch",
+    [SEC_EV_PROV_GUESS] = "prov_guess",
 };
 
 struct ev_window {
@@ -67,6 +69,7 @@ bool sec_ev_is_attack(enum sec_ev ev)
     case SEC_EV_CALL_REFUSED:
     case SEC_EV_FRAUD_WARNING:
     case SEC_EV_FRAUD_SUSPEND:
+    case SEC_EV_PROV_FETCH:
     case SEC_EV_COUNT:
         return false;
     default:

@@ -28,6 +28,8 @@ enum sec_ev {
     SEC_EV_FRAUD_SUSPEND,
     SEC_EV_LOGIN_FAILURE, /* a portal sign-in refused (credentials, code) */
     SEC_EV_LOGIN_BLOCKED, /* a portal sign-in refused: address blocked */
+    SEC_EV_PROV_FETCH,    /* a phone fetched its provisioning file */
+    SEC_EV_PROV_GUESS,    /* a provisioning path with an unknown token */
     SEC_EV_COUNT,
 };
 
@@ -41,8 +43,9 @@ int sec_ev_parse(const char *name, enum sec_ev *out);
 
 /*
  * Is 'ev' an attack for the dashboard's counts: every type except unban,
- * call_refused and the fraud alerts (those are our own decisions about
- * legitimate callers, not hostile traffic).
+ * call_refused, the fraud alerts (those are our own decisions about
+ * legitimate callers, not hostile traffic) and prov_fetch (a phone
+ * fetching its own file).
  */
 bool sec_ev_is_attack(enum sec_ev ev);
 

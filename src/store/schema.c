@@ -476,7 +476,62 @@ static const char *const v6[] = {
     NULL,
 };
 
-static const char *const *const migrations[] = { v1, v2, v3, v4, v5, v6 };
+/* Phone provisioning (ops/prov.c, api/prov.c): one directory per user,
+ * named by a token of which only the SHA-256 is kept, and the SIP password
+ * generated for it, sealed. A password changed any other way ends the
+ * provisioning of that user (the trigger), so a file never carries a
+ * stale password. IF NOT EXISTS as in v3 (tests re-run migrations). */
+static const char *const v_provisioning[] = {
+    "CREATE TABLE IF NOT EXISTS provisioning ("
+    "  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+    "  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),"
+    "  vendor TEXT NOT NULL"
+    "    CHECK (vendor IN ('generic', 'yealink', 'polycom')),"
+    "  sip_pw_enc BLOB NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_fetch_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_fetch_ip TEXT NOT NULL DEFAULT ''"
+    "    CHECK (length(last_fetch_ip) <= 45),"
+    "  fetch_count INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TRIGGER IF NOT EXISTS provisioning_pw_changed"
+    "  AFTER UPDATE OF sip_ha1_md5_enc ON users"
+    "  BEGIN DELETE FROM provisioning WHERE user_id = NEW.id; END;",
+    NULL,
+};
+
+/* Trunk client certificates (mTLS): the SHA-256 fingerprint (64
+ * lowercase hex digits) of the certificate a trunk presents on TLS, one
+ * trunk per certificate; no row for none. A trunk with one is recognised
+ * by it, never by address. IF NOT EXISTS as in v3. */
+static const char *const v_trunk_tls[] = {
+    "CREATE TABLE IF NOT EXISTS trunk_tls ("
+    "  trunk_id INTEGER PRIMARY KEY REFERENCES trunks(id) ON DELETE CASCADE,"
+    "  cert_fp TEXT NOT NULL UNIQUE CHECK (length(cert_fp) = 64)"
+    ");",
+    NULL,
+};
+
+/* Alerts (store/admin_addr.c): each (administrator account, address) a
+ * sign-in came from, so a sign-in from a new address can be told; bounded
+ * by the caller, the pairs seen longest ago go first. IF NOT EXISTS as in
+ * v3 (the migration tests replay later migrations over existing tables). */
+static const char *const v_alert_addrs[] = {
+    "CREATE TABLE IF NOT EXISTS admin_addresses ("
+    "  account TEXT NOT NULL CHECK (length(account) BETWEEN 1 AND 95),"
+    "  address TEXT NOT NULL CHECK (length(address) <= 63),"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  PRIMARY KEY (account, address)"
+    ");"
+    "CREATE INDEX IF NOT EXISTS admin_addresses_last"
+    "  ON admin_addresses(last_seen);",
+    NULL,
+};
+
+static const char *const *const migrations[] = {
+    v1, v2, v3, v4, v5, v6, v_provisioning, v_trunk_tls, v_alert_addrs
+};
 
 int store_schema_version(void)
 {

@@ -699,6 +699,8 @@ int store_hours_list(struct store *st, int64_t tenant_id, store_hours_fn *cb,
 
 /* ---- trunks ---- */
 
+#define STORE_TRUNK_FP_HEX_MAX 95 /* "ab:cd:..." input form; stored as 64 */
+
 enum store_trunk_kind {
     STORE_TRUNK_REGISTER = 0,        /* we register to the provider */
     STORE_TRUNK_IP = 1,              /* trusted provider networks */
@@ -726,16 +728,22 @@ struct store_trunk {
     uint32_t expires_s;                      /* register expiry, 60..86400 */
     char networks[STORE_NETS_MAX + 1];       /* "a/n,b/m" (ip trunks) */
     uint32_t max_calls;                      /* global, 0 = unlimited */
-    bool has_password;                       /* output only */
-    int64_t created_at;                      /* unix s, output only */
-    int64_t updated_at;                      /* unix s, output only */
+    /* SHA-256 of the client certificate the trunk presents over TLS (64
+     * hex digits, colons allowed on input, stored lowercase without);
+     * "" = none. With one, the trunk is recognised by it, never by its
+     * address alone. */
+    char tls_cert_fp[STORE_TRUNK_FP_HEX_MAX + 1];
+    bool has_password;  /* output only */
+    int64_t created_at; /* unix s, output only */
+    int64_t updated_at; /* unix s, output only */
 };
 
 /*
  * Add a trunk. Name: 1..64 of [A-Za-z0-9._-]; host: 0..253 bytes of
  * [A-Za-z0-9.:_-] (names and addresses); port 0..65535; transport one of
  * udp, tcp, tls ("" means udp); username, realm: no controls; networks:
- * 0..1023 of [0-9A-Fa-f.:/,]; expires_s 0 means 3600. 'password' (NULL or
+ * 0..1023 of [0-9A-Fa-f.:/,]; tls_cert_fp "" or 64 hex digits (colons
+ * between bytes allowed); expires_s 0 means 3600. 'password' (NULL or
  * "": none; at most 128 bytes) is sealed. Returns 0 (id in *id if not
  * NULL), -EINVAL, -EEXIST or -EIO.
  */

@@ -42,9 +42,11 @@ int store_trunk_kind_parse(const char *s, enum store_trunk_kind *out)
     return -EINVAL;
 }
 
-#define TRUNK_COLS                                                        \
-    "id, name, kind, host, port, transport, username, realm, expires_s, " \
-    "networks, max_calls, password_enc IS NOT NULL, created_at, updated_at"
+#define TRUNK_COLS                                                            \
+    "id, name, kind, host, port, transport, username, realm, expires_s, "     \
+    "networks, max_calls, password_enc IS NOT NULL, created_at, updated_at, " \
+    "coalesce((SELECT x.cert_fp FROM trunk_tls x WHERE x.trunk_id = "         \
+    "trunks.id), '')"
 
 static void row_to_trunk(sqlite3_stmt *s, struct store_trunk *t)
 {
@@ -64,6 +66,53 @@ static void row_to_trunk(sqlite3_stmt *s, struct store_trunk *t)
     t->has_password = sqlite3_column_int(s, 11) != 0;
     t->created_at = sqlite3_column_int64(s, 12);
     t->updated_at = sqlite3_column_int64(s, 13);
+    store_col_copy(s, 14, t->tls_cert_fp, sizeof(t->tls_cert_fp));
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* A SHA-256 fingerprint as stored: "" stays "", 64 hex digits (colons
+ * between bytes allowed) become 64 lowercase digits. Returns 0 or -1. */
+static int fp_norm(const char *in, char out[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t len = strnlen(in, STORE_TRUNK_FP_HEX_MAX + 1);
+    bool colons = len == 95;
+    out[0] = '\0';
+    if (len == 0) {
+        return 0;
+    }
+    if (len != 64 && !colons) {
+        return -1;
+    }
+    size_t pos = 0;
+    for (size_t i = 0; i < 32; i++) {
+        if (colons && i > 0 && in[pos++] != ':') {
+            return -1;
+        }
+        int hi = hex_digit(in[pos]);
+        int lo = hex_digit(in[pos + 1]);
+        if (hi < 0 || lo < 0) {
+            return -1;
+        }
+        out[2 * i] = digits[hi];
+        out[2 * i + 1] = digits[lo];
+        pos += 2;
+    }
+    out[64] = '\0';
+    return 0;
 }
 
 static int trunk_check(struct store *st, const struct store_trunk *t,
@@ -121,6 +170,13 @@ static int trunk_check(struct store *st, const struct store_trunk *t,
                           "networks, at most %d bytes",
                           STORE_NETS_MAX);
     }
+    char fp[65];
+    if (!store_field_ok(t->tls_cert_fp, sizeof(t->tls_cert_fp))
+        || fp_norm(t->tls_cert_fp, fp) != 0) {
+        return store_fail(st, -EINVAL,
+                          "tls_cert_fp must be a SHA-256 fingerprint: 64 hex "
+                          "digits, optionally with ':' between bytes");
+    }
     if (password && strlen(password) > STORE_TRUNK_PW_MAX) {
         return store_fail(st, -EINVAL, "password is longer than %d bytes",
                           STORE_TRUNK_PW_MAX);
@@ -141,6 +197,57 @@ static void trunk_bind(sqlite3_stmt *s, const struct store_trunk *t)
     sqlite3_bind_int64(s, 9, t->expires_s ? t->expires_s : 3600);
     store_bind_text(s, 10, t->networks);
     sqlite3_bind_int64(s, 11, t->max_calls);
+}
+
+/* -EEXIST when another trunk than 'id' (0: any) has fingerprint 'fp'. */
+static int fp_taken(struct store *st, const char *fp, int64_t id)
+{
+    if (!fp[0]) {
+        return 0;
+    }
+    sqlite3_stmt *s =
+        store_prep(st, "SELECT t.name FROM trunk_tls x JOIN trunks t ON "
+                       "t.id = x.trunk_id WHERE x.cert_fp = ?1 AND "
+                       "x.trunk_id != ?2");
+    if (!s) {
+        return -EIO;
+    }
+    store_bind_text(s, 1, fp);
+    sqlite3_bind_int64(s, 2, id);
+    int rc = sqlite3_step(s);
+    char name[STORE_TRUNK_NAME_MAX + 1] = "";
+    if (rc == SQLITE_ROW) {
+        store_col_copy(s, 0, name, sizeof(name));
+    }
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW) {
+        return store_fail(
+            st, -EEXIST, "that client certificate is trunk %s's already", name);
+    }
+    return rc == SQLITE_DONE ? 0
+                             : store_fail_sql(st, rc,
+                                              "checking trunk "
+                                              "certificates");
+}
+
+/* Record (or, for "", remove) trunk 'id''s normalised fingerprint. */
+static int fp_save(struct store *st, int64_t id, const char *fp)
+{
+    sqlite3_stmt *s = store_prep(
+        st, fp[0] ? "INSERT INTO trunk_tls (trunk_id, cert_fp) VALUES (?1, "
+                    "?2) ON CONFLICT (trunk_id) DO UPDATE SET cert_fp = "
+                    "excluded.cert_fp"
+                  : "DELETE FROM trunk_tls WHERE trunk_id = ?1");
+    if (!s) {
+        return -EIO;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    if (fp[0]) {
+        store_bind_text(s, 2, fp);
+    }
+    int rc = store_step_done(st, s, "saving the trunk certificate", NULL);
+    sqlite3_finalize(s);
+    return rc;
 }
 
 enum { TRUNK_SEALED_CAP = STORE_TRUNK_PW_MAX + 64 };
@@ -165,7 +272,12 @@ int store_trunk_add(struct store *st, const struct store_trunk *t,
 {
     unsigned char sealed[TRUNK_SEALED_CAP];
     size_t sealed_len = 0;
+    char fp[65] = "";
     int rc = trunk_check(st, t, password);
+    if (rc == 0) {
+        (void)fp_norm(t->tls_cert_fp, fp); /* checked */
+        rc = fp_taken(st, fp, 0);
+    }
     if (rc == 0) {
         rc = trunk_seal(st, password, sealed, &sealed_len);
     }
@@ -188,9 +300,16 @@ int store_trunk_add(struct store *st, const struct store_trunk *t,
     } else {
         sqlite3_bind_null(s, 12);
     }
-    rc = store_step_insert(st, s, "adding trunk", id);
+    int64_t new_id = 0;
+    rc = store_step_insert(st, s, "adding trunk", &new_id);
     if (rc == -EEXIST) {
         return store_fail(st, -EEXIST, "trunk %s already exists", t->name);
+    }
+    if (rc == 0 && fp[0]) {
+        rc = fp_save(st, new_id, fp);
+    }
+    if (rc == 0 && id) {
+        *id = new_id;
     }
     return rc;
 }
@@ -201,7 +320,12 @@ int store_trunk_set(struct store *st, int64_t id, const struct store_trunk *t,
     unsigned char sealed[TRUNK_SEALED_CAP];
     size_t sealed_len = 0;
     int changes = 0;
+    char fp[65] = "";
     int rc = trunk_check(st, t, password);
+    if (rc == 0) {
+        (void)fp_norm(t->tls_cert_fp, fp); /* checked */
+        rc = fp_taken(st, fp, id);
+    }
     if (rc == 0) {
         rc = trunk_seal(st, password, sealed, &sealed_len);
     }
@@ -232,6 +356,9 @@ int store_trunk_set(struct store *st, int64_t id, const struct store_trunk *t,
     }
     if (rc == 0 && changes == 0) {
         return store_fail(st, -ENOENT, "no trunk with id %lld", (long long)id);
+    }
+    if (rc == 0) {
+        rc = fp_save(st, id, fp);
     }
     return rc;
 }

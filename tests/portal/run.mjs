@@ -10,11 +10,13 @@ import * as twofa from './twofa.mjs';
 import * as bans from './bans.mjs';
 import * as dashboard from './dashboard.mjs';
 import * as pages from './pages.mjs';
+import * as ssh from './ssh.mjs';
+import * as checklist from './checklist.mjs';
 import * as smoke from './smoke.mjs';
 import * as roles from './roles.mjs';
 import * as loginBlock from './login_block.mjs';
 
-const TESTS = [firstSignin, twofa, bans, dashboard, pages, smoke, roles, loginBlock];
+const TESTS = [firstSignin, twofa, bans, dashboard, pages, ssh, checklist, smoke, roles, loginBlock];
 
 const t0 = Date.now();
 const S = { env, browser: await launch() };

@@ -8,7 +8,7 @@ import { assert, open, shot } from './lib.mjs';
 export const title = 'every page loads without a console error and shows its table or form';
 
 export const PAGES = ['dashboard', 'bans', 'ip-rules', 'security', 'ua-rules', 'events', 'tenants', 'users',
-  'trunks', 'rules', 'accounts', 'audit', 'support', 'admin-settings', 'sessions', '2fa', 'password'];
+  'trunks', 'rules', 'accounts', 'audit', 'support', 'admin-settings', 'ssh', 'checklist', 'sessions', '2fa', 'password'];
 
 export async function run(S) {
   const { page } = S.admin;

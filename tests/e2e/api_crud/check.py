@@ -65,6 +65,21 @@ COVERED_ELSEWHERE = {
     # the description itself: read by this test for the coverage check,
     # and by api_rest
     "GET /api/v1/openapi.json": "api_crud (coverage), api_rest",
+    # Prometheus text: allowed sources, system/tenant tokens: metrics
+    "GET /metrics": "metrics",
+    # phone provisioning (enable, list, rotate, disable; a tenant admin of
+    # another tenant refused; the files served by the tokens): provisioning
+    "GET /api/v1/provisioning": "provisioning",
+    "POST /api/v1/provisioning": "provisioning",
+    "DELETE /api/v1/provisioning/{user}": "provisioning",
+    "POST /api/v1/provisioning/{user}/rotate": "provisioning",
+    "GET /api/v1/tenants/{domain}/provisioning": "provisioning",
+    "POST /api/v1/tenants/{domain}/provisioning": "provisioning",
+    "DELETE /api/v1/tenants/{domain}/provisioning/{ext}": "provisioning",
+    "POST /api/v1/tenants/{domain}/provisioning/{ext}/rotate": "provisioning",
+    # the security checklist, equal to `sipwarden audit --json`, a tenant
+    # administrator refused: audit_cli (and the portal's checklist page)
+    "GET /api/v1/security-checklist": "audit_cli, portal",
 }
 
 

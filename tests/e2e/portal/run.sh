@@ -29,7 +29,7 @@ rc=0
 SW_PORTAL_URL=https://127.0.0.1:8887 \
     SW_SHOTS="$shots" SW_BIN="$SW_BIN" SW_CONF="$SW_CONF" \
     HOME="$SW_E2E_DIR" XDG_CONFIG_HOME="$SW_E2E_DIR/xdg" XDG_CACHE_HOME="$SW_E2E_DIR/xdg" \
-    timeout --kill-after=5 110 node "$PORTAL_TESTS/run.mjs" \
+    timeout --kill-after=5 300 node "$PORTAL_TESTS/run.mjs" \
     >"$SW_E2E_DIR/portal.out" 2>&1 || rc=$?
 cat "$SW_E2E_DIR/portal.out" >&2
 [ "$rc" -eq 0 ] || fail "browser tests failed (exit $rc; screenshots in $shots)"

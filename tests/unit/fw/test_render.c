@@ -87,6 +87,7 @@ static void nft_defaults(void **state)
     assert_has(t, "udp dport 5060 accept comment \"SIP over UDP\"");
     assert_has(t, "tcp dport 5063 accept comment \"SIP over TCP\"");
     assert_has(t, "tcp dport 5061 accept comment \"SIP over TLS\"");
+    assert_has(t, "tcp dport 5065 accept comment \"SIP over WSS (WebRTC)\"");
     assert_has(t, "tcp dport 8887 accept comment \"portal (HTTPS)\"");
     assert_has(t, "udp dport 10000-20000 accept comment \"RTP media\"");
     assert_has(t, "tcp dport 22 accept comment \"SSH\"");
@@ -118,6 +119,7 @@ static void nft_ports_absent(void **state)
     fw_svc_cfg_defaults(&c);
     c.sip_tcp = 0;
     c.sip_tls = 0;
+    c.sip_wss = 0;
     c.http = 0;
     c.http_plain = 8080;
     c.rtp_lo = c.rtp_hi = 0;
@@ -131,6 +133,7 @@ static void nft_ports_absent(void **state)
     assert_lacks(t, "5060");
     assert_lacks(t, "5063");
     assert_lacks(t, "5061");
+    assert_lacks(t, "5065");
     assert_lacks(t, "8887");
     assert_lacks(t, "RTP");
     assert_has(t, "tcp dport 8080 accept comment \"portal (plain HTTP)\"");

@@ -301,7 +301,7 @@ static void wire_ssh(void **state)
     assert_int_equal(buf[3], 0);
     buf[3] = 9;
     assert_int_equal(fw_req_decode(buf, sizeof(buf), &out), -EINVAL);
-    buf[0] = FW_REQ_SSH_FLUSH + 1;
+    buf[0] = FW_REQ_SVC_PROBE + 1; /* the last known type + 1 */
     buf[3] = 0;
     assert_int_equal(fw_req_decode(buf, sizeof(buf), &out), -EINVAL);
 

@@ -825,6 +825,101 @@ static void slow_body_is_408(void **state)
     http_server_free(srv);
 }
 
+static void h_prefix(void *ctx, const struct http_req *req,
+                     struct http_resp *resp)
+{
+    char body[160];
+    (void)ctx;
+    snprintf(body, sizeof(body), "prefix %s %.*s",
+             http_method_name(req->method), SV_FMT(req->path));
+    http_resp_set(resp, 200, "text/plain", body, strlen(body));
+}
+
+/* One "GET path" on a fresh plain connection to 'port'. */
+static void plain_get(uint16_t port, const char *path, struct reply *r)
+{
+    struct client c;
+    char req[256];
+    int n =
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", path);
+    client_open_plain(&c, port);
+    client_send(&c, req, (size_t)n);
+    read_reply(&c, r, false);
+    client_close(&c);
+}
+
+/* http_server_prefix and the provisioning-only plain listener: the prefix
+ * handler gets every method and path under it (no-store), before routes
+ * and static files; prov_listen serves the prefix and 404s the rest. */
+static void prefix_and_prov_listener(void **state)
+{
+    (void)state;
+    struct http_server *srv = NULL;
+    struct http_server_cfg cfg;
+    http_server_cfg_init(&cfg);
+    cfg.listen = "127.0.0.1:0";
+    cfg.prov_listen = "127.0.0.1:0";
+    cfg.cert_path = fx.cert;
+    cfg.key_path = fx.key;
+    cfg.static_dir = fx.www;
+    assert_int_equal(http_server_new(&srv, &cfg), 0);
+    add_routes(srv);
+    assert_int_equal(http_server_prefix(srv, "/prov", h_prefix, NULL), -EINVAL);
+    assert_int_equal(http_server_prefix(srv, "/prov/", h_prefix, NULL), 0);
+    assert_int_equal(http_server_prefix(srv, "/x/", h_prefix, NULL), -EEXIST);
+    assert_int_equal(http_server_start(srv), 0);
+    assert_int_equal(http_server_prefix(srv, "/y/", h_prefix, NULL), -EBUSY);
+    uint16_t prov = http_server_prov_port(srv);
+    assert_true(prov != 0);
+    assert_int_equal(http_server_port(srv, true), 0);
+
+    struct reply r;
+    char v[64];
+    plain_get(prov, "/prov/abc/config.xml", &r);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body.p, "prefix GET /prov/abc/config.xml", 31);
+    assert_non_null(reply_hdr(&r, "Cache-Control", v, sizeof(v)));
+    assert_string_equal(v, "no-store");
+    reply_fini(&r);
+    plain_get(prov, "/prov", &r);
+    assert_int_equal(r.status, 200);
+    reply_fini(&r);
+    /* Neither the API nor the portal on the provisioning listener. */
+    plain_get(prov, "/api/v1/items/9", &r);
+    assert_int_equal(r.status, 404);
+    reply_fini(&r);
+    plain_get(prov, "/index.html", &r);
+    assert_int_equal(r.status, 404);
+    reply_fini(&r);
+    plain_get(prov, "/provisioning", &r);
+    assert_int_equal(r.status, 404);
+    reply_fini(&r);
+
+    /* On HTTPS the prefix wins over routes and files, any method. */
+    struct client c;
+    static const char del[] = "DELETE /prov/x HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(client_open(&c, http_server_port(srv, false),
+                                 TLS1_2_VERSION, TLS1_3_VERSION),
+                     0);
+    client_send(&c, del, sizeof(del) - 1);
+    read_reply(&c, &r, false);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body.p, "prefix DELETE /prov/x", 21);
+    reply_fini(&r);
+    client_close(&c);
+    assert_int_equal(client_open(&c, http_server_port(srv, false),
+                                 TLS1_2_VERSION, TLS1_3_VERSION),
+                     0);
+    static const char item[] =
+        "GET /api/v1/items/9 HTTP/1.1\r\nHost: x\r\n\r\n";
+    client_send(&c, item, sizeof(item) - 1);
+    read_reply(&c, &r, false);
+    assert_int_equal(r.status, 200);
+    reply_fini(&r);
+    client_close(&c);
+    http_server_free(srv);
+}
+
 static void plain_listener_optional(void **state)
 {
     (void)state;
@@ -982,6 +1077,7 @@ int main(void)
         cmocka_unit_test(counters_move),
         cmocka_unit_test(slow_body_is_408),
         cmocka_unit_test(plain_listener_optional),
+        cmocka_unit_test(prefix_and_prov_listener),
         cmocka_unit_test(stop_with_open_connections),
         cmocka_unit_test(start_failures),
     };

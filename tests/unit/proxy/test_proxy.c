@@ -9,7 +9,9 @@
  * timeout, the caller's CANCEL, Timer C, no contact (480), no extension
  * (404), another tenant's domain, policy refusals, in-dialog requests of
  * unknown dialogs, a re-INVITE inside a dialog, a dialog that never sees
- * its BYE, and our branches naming their worker.
+ * its BYE, our branches naming their worker, and the media policy on
+ * the callee's leg (late offers judged in the 2xx, SDES keys never
+ * forwarded over a clear leg).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +54,8 @@ struct hooks {
     unsigned hop_refuse; /* bit i: on_hop refuses trunk i+1 */
     unsigned hops_tried;
     int64_t last_trunk;
+    bool media_required; /* on_call_start requires encrypted media */
+    char last_rule[32];  /* ci->refused_rule at the end, "" none */
 };
 
 struct fx {
@@ -94,6 +98,7 @@ static bool h_start(void *ud, struct proxy_call_info *ci, bool is_ext,
     h->starts++;
     snprintf(h->last_callee, sizeof(h->last_callee), "%.*s",
              SV_FMT(ci->callee));
+    ci->media_required = h->media_required;
     if (h->refuse) {
         ref->status = 403;
         ref->reason = "Forbidden";
@@ -150,6 +155,8 @@ static void h_end(void *ud, const struct proxy_call_info *ci,
     h->ends++;
     h->last_res = res;
     h->last_status = status;
+    snprintf(h->last_rule, sizeof(h->last_rule), "%s",
+             ci->refused_rule ? ci->refused_rule : "");
 }
 
 static const struct {
@@ -304,9 +311,19 @@ static void invite(struct fx *f, const char *callee, const char *cid)
                  f->now_ms);
 }
 
+static void respond_sdp(struct fx *f, const char *req_text, int status,
+                        const char *to_tag, const char *sdp);
+
 /* The response of the phone to our forwarded request 'req'. */
 static void respond(struct fx *f, const char *req_text, int status,
                     const char *to_tag)
+{
+    respond_sdp(f, req_text, status, to_tag, NULL);
+}
+
+/* ... with an SDP body when 'sdp' is not NULL. */
+static void respond_sdp(struct fx *f, const char *req_text, int status,
+                        const char *to_tag, const char *sdp)
 {
     struct sip_msg *req = parse(f, req_text);
     char text[4096];
@@ -325,13 +342,14 @@ static void respond(struct fx *f, const char *req_text, int status,
     n += (size_t)snprintf(
         text + n, sizeof(text) - n,
         "From: %.*s\r\nTo: %.*s%s%s\r\nCall-ID: %.*s\r\nCSeq: %u %.*s\r\n"
-        "Contact: <%.*s>\r\nContent-Length: 0\r\n\r\n",
+        "Contact: <%.*s>\r\n%sContent-Length: %zu\r\n\r\n%s",
         SV_FMT(sip_msg_hdr(req, SIP_HDR_FROM)->value),
         SV_FMT(sip_msg_hdr(req, SIP_HDR_TO)->value),
         to_tag && req->to.tag.len == 0 ? ";tag=" : "",
         to_tag && req->to.tag.len == 0 ? to_tag : "", SV_FMT(req->call_id),
         (unsigned)req->cseq.num, SV_FMT(req->cseq.method_name),
-        SV_FMT(req->ruri_raw));
+        SV_FMT(req->ruri_raw), sdp ? "Content-Type: application/sdp\r\n" : "",
+        sdp ? strlen(sdp) : 0, sdp ? sdp : "");
     assert_true(n < sizeof(text));
     assert_true(proxy_response(&f->pw, parse(f, text), f->now_ms));
 }
@@ -749,6 +767,189 @@ static void stop_with_calls_pending(void **state)
     assert_int_equal(proxy_worker_calls(&f->pw), 2);
 }
 
+/* ---- the media policy on the callee's leg ------------------------------ */
+
+#define SDP_HEAD                                                           \
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.21\r\ns=-\r\nc=IN IP4 10.0.0.21\r\nt=0 " \
+    "0\r\n"
+static const char sdp_plain[] = SDP_HEAD "m=audio 4000 RTP/AVP 0\r\n";
+static const char sdp_dtls[] =
+    SDP_HEAD "m=audio 4000 UDP/TLS/RTP/SAVPF 0\r\n"
+             "a=fingerprint:sha-256 AB:CD\r\na=setup:active\r\n";
+static const char sdp_sdes[] =
+    SDP_HEAD "m=audio 4000 RTP/SAVP 0\r\n"
+             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"
+             "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n";
+
+/* An INVITE from 100 over 'transport' with 'sdp' (NULL: a late offer). */
+static void invite_sdp(struct fx *f, const char *callee, const char *cid,
+                       int transport, const char *sdp)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "INVITE sip:%s@example.com SIP/2.0\r\n"
+             "Via: SIP/2.0/%s 10.0.0.10:5060;branch=z9hG4bK%s;rport\r\n"
+             "Max-Forwards: 70\r\n"
+             "From: <sip:100@example.com>;tag=ctag\r\n"
+             "To: <sip:%s@example.com>\r\n"
+             "Call-ID: %s\r\n"
+             "CSeq: 2 INVITE\r\n"
+             "Contact: <sip:100@10.0.0.10:5060>\r\n"
+             "%sContent-Length: %zu\r\n\r\n%s",
+             callee, transport == NET_PROTO_TLS ? "TLS" : "UDP", cid, callee,
+             cid, sdp ? "Content-Type: application/sdp\r\n" : "",
+             sdp ? strlen(sdp) : 0, sdp ? sdp : "");
+    struct proxy_src src = src_at("10.0.0.10", 5060);
+    src.dest.transport = transport;
+    struct sip_msg *m = parse(f, text);
+    proxy_invite(&f->pw, m, server_txn(f, m, &src), &src, &caller100,
+                 f->now_ms);
+}
+
+/* A late offer (no SDP in the INVITE) whose 2xx offers plain RTP where
+ * encryption is required: the 2xx is ACKed and ended with a BYE, the
+ * caller gets 488, no dialog remains, the end hook names the rule. */
+static void late_offer_plain_refused(void **state)
+{
+    struct fx *f = *state;
+    f->h.media_required = true;
+    invite_sdp(f, "200", "late1", NET_PROTO_UDP, NULL);
+    assert_int_equal(f->n_sent, 2);
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond_sdp(f, inv, 200, "tl", sdp_plain);
+    assert_int_equal(f->n_sent, 5);
+    const char *ack = sent_to(f, 2, "10.0.0.21:5060");
+    starts_with(ack, "ACK sip:200@10.0.0.21:5060 SIP/2.0\r\n"
+                     "Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKSw03");
+    assert_non_null(strstr(ack, "To: <sip:200@example.com>;tag=tl\r\n"));
+    assert_non_null(strstr(ack, "CSeq: 2 ACK\r\n"));
+    assert_null(strstr(ack, "Route:")); /* nobody beyond us */
+    char bye[SENT_CAP];
+    const char *p = sent_to(f, 3, "10.0.0.21:5060");
+    memcpy(bye, p, strlen(p) + 1);
+    starts_with(bye, "BYE sip:200@10.0.0.21:5060 SIP/2.0\r\n");
+    assert_non_null(strstr(bye, "CSeq: 3 BYE\r\n"));
+    assert_non_null(
+        strstr(bye, "Reason: SIP;cause=488;text=\"media_unencrypted\""));
+    const char *up = sent_to(f, 4, "10.0.0.10:5060");
+    starts_with(up, "SIP/2.0 488 ");
+    assert_non_null(strstr(up, "(media_unencrypted)"));
+    assert_non_null(
+        strstr(up, "Reason: SIP;cause=488;text=\"media_unencrypted\"\r\n"));
+    assert_int_equal(f->h.answers, 0);
+    assert_int_equal(f->h.ends, 1);
+    assert_int_equal(f->h.last_res, PROXY_CALL_REFUSED);
+    assert_int_equal(f->h.last_status, 488);
+    assert_string_equal(f->h.last_rule, "media_unencrypted");
+    assert_int_equal(proxy_dlg_count(&f->pc.dialogs), 0);
+    assert_int_equal(f->pc.stats.media_refused, 1);
+    /* The BYE is a transaction of ours: its 200 is taken, nothing goes up. */
+    respond(f, bye, 200, NULL);
+    assert_int_equal(f->n_sent, 5);
+    assert_int_equal(proxy_worker_calls(&f->pw), 0);
+}
+
+/* The same late offer answered with DTLS-SRTP goes up; a plain one goes
+ * up where the tenant does not require encryption. */
+static void late_offer_accepted(void **state)
+{
+    struct fx *f = *state;
+    f->h.media_required = true;
+    invite_sdp(f, "200", "late2", NET_PROTO_UDP, NULL);
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond_sdp(f, inv, 200, "t2", sdp_dtls);
+    assert_int_equal(f->n_sent, 3);
+    starts_with(sent_to(f, 2, "10.0.0.10:5060"), "SIP/2.0 200 ");
+    assert_int_equal(f->h.answers, 1);
+
+    f->h.media_required = false;
+    invite_sdp(f, "200", "late3", NET_PROTO_UDP, NULL);
+    memcpy(inv, f->sent[4].bytes, f->sent[4].len + 1);
+    respond_sdp(f, inv, 200, "t3", sdp_plain);
+    assert_int_equal(f->n_sent, 6);
+    starts_with(sent_to(f, 5, "10.0.0.10:5060"), "SIP/2.0 200 ");
+    assert_int_equal(f->h.answers, 2);
+    assert_int_equal(f->pc.stats.media_refused, 0);
+}
+
+/* SDES keys in a 2xx over a clear leg are refused even when encryption
+ * is not required: the keys would have crossed it in the clear. */
+static void sdes_answer_over_clear_leg(void **state)
+{
+    struct fx *f = *state;
+    invite_sdp(f, "200", "sdes1", NET_PROTO_UDP, NULL);
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond_sdp(f, inv, 200, "t4", sdp_sdes);
+    assert_int_equal(f->n_sent, 5);
+    starts_with(sent_to(f, 2, "10.0.0.21:5060"), "ACK ");
+    starts_with(sent_to(f, 3, "10.0.0.21:5060"), "BYE ");
+    starts_with(sent_to(f, 4, "10.0.0.10:5060"), "SIP/2.0 488 ");
+    assert_string_equal(f->h.last_rule, "sdes_in_clear");
+}
+
+/* An SDES offer that came over TLS is not forwarded to a UDP contact or
+ * a trunk (UDP): 488 and nothing forwarded. Over TLS to nothing secure. */
+static void sdes_offer_not_forwarded_in_clear(void **state)
+{
+    struct fx *f = *state;
+    invite_sdp(f, "200", "sdes2", NET_PROTO_TLS, sdp_sdes);
+    assert_int_equal(f->n_sent, 2);
+    starts_with(sent_to(f, 0, "10.0.0.10:5060"), "SIP/2.0 100 ");
+    const char *up = sent_to(f, 1, "10.0.0.10:5060");
+    starts_with(up, "SIP/2.0 488 ");
+    assert_non_null(strstr(up, "sdes_in_clear"));
+    assert_string_equal(f->h.last_rule, "sdes_in_clear");
+    assert_int_equal(f->h.last_res, PROXY_CALL_REFUSED);
+
+    f->h.n_hops = 2;
+    invite_sdp(f, "0044123", "sdes3", NET_PROTO_TLS, sdp_sdes);
+    assert_int_equal(f->n_sent, 4);
+    starts_with(sent_to(f, 3, "10.0.0.10:5060"), "SIP/2.0 488 ");
+    assert_int_equal(f->h.hops_tried, 0); /* no trunk taken for it */
+    assert_string_equal(f->h.last_rule, "sdes_in_clear");
+    /* DTLS offers go anywhere. */
+    invite_sdp(f, "200", "sdes4", NET_PROTO_TLS, sdp_dtls);
+    assert_int_equal(f->n_sent, 6);
+    starts_with(sent_to(f, 5, "10.0.0.21:5060"), "INVITE ");
+}
+
+/* Inside the dialog too: a re-INVITE with SDES keys that came over TLS
+ * is not forwarded to the callee's UDP flow. */
+static void sdes_reinvite_not_forwarded_in_clear(void **state)
+{
+    struct fx *f = *state;
+    invite_sdp(f, "200", "sdes5", NET_PROTO_UDP, NULL);
+    char inv[SENT_CAP];
+    memcpy(inv, f->sent[1].bytes, f->sent[1].len + 1);
+    respond(f, inv, 200, "t5");
+    assert_int_equal(f->h.answers, 1);
+    unsigned n = f->n_sent;
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "INVITE sip:200@10.0.0.21:5060 SIP/2.0\r\n"
+             "Via: SIP/2.0/TLS 10.0.0.10:5061;branch=z9hG4bKre5\r\n"
+             "Route: <sip:127.0.0.1:5060;lr>\r\n"
+             "Max-Forwards: 70\r\n"
+             "From: <sip:100@example.com>;tag=ctag\r\n"
+             "To: <sip:200@example.com>;tag=t5\r\n"
+             "Call-ID: sdes5\r\nCSeq: 3 INVITE\r\n"
+             "Content-Type: application/sdp\r\n"
+             "Content-Length: %zu\r\n\r\n%s",
+             strlen(sdp_sdes), sdp_sdes);
+    struct proxy_src src = src_at("10.0.0.10", 5061);
+    src.dest.transport = NET_PROTO_TLS;
+    struct sip_msg *re = parse(f, text);
+    proxy_in_dialog(&f->pw, re, server_txn(f, re, &src), &src, f->now_ms);
+    assert_int_equal(f->n_sent, n + 1);
+    const char *up = sent_to(f, n, "10.0.0.10:5061");
+    starts_with(up, "SIP/2.0 488 ");
+    assert_non_null(strstr(up, "sdes_in_clear"));
+    assert_int_equal(proxy_dlg_count(&f->pc.dialogs), 1); /* call goes on */
+}
+
 static void branch_names_worker(void **state)
 {
     (void)state;
@@ -777,6 +978,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(reinvite_then_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_with_calls_pending, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(late_offer_plain_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(late_offer_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(sdes_answer_over_clear_leg, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(sdes_offer_not_forwarded_in_clear,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(sdes_reinvite_not_forwarded_in_clear,
+                                        setup, teardown),
         cmocka_unit_test(branch_names_worker),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

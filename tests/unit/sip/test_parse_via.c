@@ -54,6 +54,15 @@ static const struct via_case vias[] = {
        .host = "h", .rport = 5061, .received = "192.0.2.9",
        .branch = "z9hG4bKx"),
     OK(.in = "SIP/2.0/UDP h;rport=0", .rport = 0),
+    /* RFC 7118 §5: WebSocket transports, the client's .invalid host */
+    OK(.in = "SIP/2.0/WSS df7jal23ls0d.invalid;branch=z9hG4bKasudf",
+       .transport = "WSS", .host = "df7jal23ls0d.invalid",
+       .branch = "z9hG4bKasudf", .rport = RPORT_NONE),
+    OK(.in = "SIP/2.0/WS 127.0.0.1:5065;branch=z9hG4bK56sdasks",
+       .transport = "WS", .host = "127.0.0.1", .port = 5065,
+       .branch = "z9hG4bK56sdasks", .rport = RPORT_NONE),
+    OK(.in = "SIP/2.0/wss abc.invalid;rport;branch=z9hG4bK1",
+       .transport = "wss", .host = "abc.invalid", .rport = RPORT_EMPTY),
     /* RFC 4475 §3.1.1.1: LWS and folding everywhere */
     OK(.in = "SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw",
        .transport = "UDP", .host = "192.0.2.2", .branch = "390skdjuw",
