@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/pool.h"
 #include "base/siphash.h"
 #include "store/store.h"
@@ -329,17 +330,6 @@ int sw_lookup_tenant(void *ud, struct sv domain, struct reg_tenant *out)
         put(x->cache, k, gen, x->now_ms, out, sizeof(*out), rc);
     }
     return rc;
-}
-
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
 }
 
 /* Lower-case hex of exactly 2 * 'n' digits (or empty) to bytes; the only

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/hex.h"
+
 static char lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -105,18 +107,6 @@ int net_tls_sni_pick(const char *const *names, size_t n, const char *servername)
     return find(names, n, w, rest + 1);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    c = lower(c);
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return -1;
-}
-
 int net_tls_fp_parse(const char *txt, size_t len, uint8_t out[NET_TLS_FP_LEN])
 {
     if (!txt) {
@@ -135,8 +125,8 @@ int net_tls_fp_parse(const char *txt, size_t len, uint8_t out[NET_TLS_FP_LEN])
             }
             pos++;
         }
-        int hi = hexval(txt[pos]);
-        int lo = hexval(txt[pos + 1]);
+        int hi = hex_val(txt[pos]);
+        int lo = hex_val(txt[pos + 1]);
         if (hi < 0 || lo < 0) {
             return -EINVAL;
         }

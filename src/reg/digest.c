@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "base/check.h"
+#include "base/hex.h"
 
 #define N_ALGS 2
 
@@ -69,20 +70,6 @@ size_t reg_digest_hex_len(enum reg_digest_alg alg)
 static bool alg_valid(enum reg_digest_alg alg)
 {
     return alg == REG_DIGEST_MD5 || alg == REG_DIGEST_SHA256;
-}
-
-static int hex_val(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Copy 'len' hex digits of 'v' lower-cased into 'dst'; false if not hex. */

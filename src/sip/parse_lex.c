@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/hex.h"
+
 /* ---- character classes (computed at compile time) ---------------------- */
 
 #define ALPHA_(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
@@ -206,20 +208,6 @@ bool sip_param_find(struct sv params, struct sv name, struct sv *value)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 long sip_unescape(struct sv in, char *dst, size_t cap)
 {
     size_t n = 0;
@@ -230,8 +218,8 @@ long sip_unescape(struct sv in, char *dst, size_t cap)
             if (in.len - i < 3) {
                 return -EINVAL;
             }
-            int hi = hexval(in.p[i + 1]);
-            int lo = hexval(in.p[i + 2]);
+            int hi = hex_val(in.p[i + 1]);
+            int lo = hex_val(in.p[i + 2]);
             if (hi < 0 || lo < 0) {
                 return -EINVAL;
             }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "store/calls_int.h"
 #include "store/store.h"
 #include "store/store_int.h"
@@ -69,20 +70,6 @@ static void row_to_trunk(sqlite3_stmt *s, struct store_trunk *t)
     store_col_copy(s, 14, t->tls_cert_fp, sizeof(t->tls_cert_fp));
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* A SHA-256 fingerprint as stored: "" stays "", 64 hex digits (colons
  * between bytes allowed) become 64 lowercase digits. Returns 0 or -1. */
 static int fp_norm(const char *in, char out[65])
@@ -102,8 +89,8 @@ static int fp_norm(const char *in, char out[65])
         if (colons && i > 0 && in[pos++] != ':') {
             return -1;
         }
-        int hi = hex_digit(in[pos]);
-        int lo = hex_digit(in[pos + 1]);
+        int hi = hex_val(in[pos]);
+        int lo = hex_val(in[pos + 1]);
         if (hi < 0 || lo < 0) {
             return -1;
         }
