@@ -12,8 +12,8 @@
 # the sink with its kind / subject and details; every webhook body carries
 # a valid HMAC signature; a second spike within min_interval_s is
 # suppressed, counted, and reported by the next spike alert. Fraud
-# warnings are covered by the unit tests (tests/unit/alert/test_rules.c):
-# the fraud watch needs call volume over minutes.
+# alerts (warning and suspension) are checked end to end by the
+# call_fraud case, whose calls raise them.
 source "$SW_E2E_ROOT/lib.sh"
 
 CHECK="$SW_CASE_DIR/check.py"

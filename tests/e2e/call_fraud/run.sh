@@ -10,6 +10,9 @@
 # - a national call then gets 403 suspended; an internal call to 200
 #   still works;
 # - `suspend lift 100@DOMAIN`: the national call goes through.
+# - the warning and the suspension each reach a local webhook receiver
+#   (lib/webhook_sink.py, started and stopped here by PID) as a "fraud"
+#   alert with the extension, the metric and the level.
 source "$SW_E2E_ROOT/lib.sh"
 source "$SW_E2E_ROOT/lib_calls.sh"
 
@@ -20,6 +23,26 @@ TP=5080
 D=$SW_DOMAIN
 INTL=0033123456789
 NATIONAL=01632960123
+
+# The alert receiver: a webhook on a free 127.0.0.1 port.
+HOOK="$SW_E2E_DIR/hook"
+"$SW_PY" "$SW_E2E_ROOT/lib/webhook_sink.py" "$HOOK" "$SW_E2E_DIR/hook.port" \
+    >"$SW_E2E_DIR/webhook_sink.log" 2>&1 &
+track_pid "$!"
+for ((i = 0; i < 100; i++)); do
+    [ -s "$SW_E2E_DIR/hook.port" ] && break
+    sleep 0.1
+done
+[ -s "$SW_E2E_DIR/hook.port" ] || fail "webhook receiver did not start"
+conf_set alerts webhook_url "http://127.0.0.1:$(cat "$SW_E2E_DIR/hook.port")/x"
+
+# A fraud alert of LEVEL for 100 with METRIC must reach the receiver.
+expect_fraud_alert() { # LEVEL
+    timeout --kill-after=5 40 "$SW_PY" "$SW_E2E_ROOT/alerts/check.py" \
+        wait-hook "$HOOK" 30 fraud level="$1" user=100 metric=international \
+        >/dev/null || fail "no fraud alert of level $1 at the webhook"
+    log "fraud alert ($1) delivered to the webhook"
+}
 
 sipp_compatible_digest
 start_daemon
@@ -63,12 +86,14 @@ calls_provider t1-intl-2 "$T1_IP" "$TP" "$INTL"
 calls_answered intl-2 100 "$D" "$INTL"
 calls_wait_bg
 calls_expect_log 1 event=fraud_warning
+expect_fraud_alert warning
 assert_eq "$(calls_log_count event=fraud_suspend)" 0 "fraud_suspend after 2 calls"
 
 log "fraud: 3rd international call reaches critical: refused, suspended"
 calls_refused intl-3 100 "$D" "$INTL" 403 suspended
 calls_assert_refusal "$D" 100 suspended
 calls_expect_log 1 event=fraud_suspend
+expect_fraud_alert critical
 assert_eq "$(suspensions)" 1 "active suspensions of 100 in suspend list"
 
 log "suspended: external calls refused, internal calls still work"
