@@ -53,6 +53,10 @@ struct calls_cfg {
      * NULL; the owner drains with calls_engine_drain when it likes. */
     void (*wake)(void *ud);
     void *wake_ud;
+    /* Transports (bit 1 << enum net_proto) over which every call must
+     * offer encrypted media, whatever its tenant's policy ([media]
+     * require_encrypted); 0: none. */
+    uint32_t media_transports;
 };
 
 /* Counters (relaxed atomics). */

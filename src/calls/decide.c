@@ -642,7 +642,8 @@ static bool start_inbound(struct calls_engine *e, const struct calls_snap *s,
 /*
  * The offer against the media policy of the call's tenant (the caller's,
  * or for an inbound call the callee's): encrypted media required always,
- * over secure transports only, or not at all; SDES keys never over a
+ * over secure transports only, or not at all; also on the transports the
+ * operator names ([media] require_encrypted); SDES keys never over a
  * clear transport. Emergency calls are never refused for their media.
  */
 static bool media_ok(struct calls_engine *e, const struct calls_snap *s,
@@ -651,8 +652,10 @@ static bool media_ok(struct calls_engine *e, const struct calls_snap *s,
 {
     const struct calls_tenant *t = calls_snap_tenant(s, c->tenant_id);
     uint32_t mp = t ? t->media : STORE_MEDIA_OPTIONAL;
+    unsigned tr = (unsigned)ci->caller_dest.transport;
     ci->media_required = mp == STORE_MEDIA_ALWAYS
-                         || (mp == STORE_MEDIA_SECURE && ci->offer_secure);
+                         || (mp == STORE_MEDIA_SECURE && ci->offer_secure)
+                         || (tr < 32 && (e->cfg.media_transports >> tr) & 1u);
     if (c->is_emergency) {
         ci->media_required = false;
         ci->media_exempt = true;

@@ -242,7 +242,8 @@ int sw_calls_open(struct sw_core *core, uv_loop_t *loop, struct store *st,
     c->has_wake = true;
     struct calls_cfg cfg = { .gw_loc = &c->gw_loc,
                              .wake = wake_main,
-                             .wake_ud = c };
+                             .wake_ud = c,
+                             .media_transports = core->cfg->media_transports };
     rc = calls_engine_new(&cfg, &c->engine);
     if (rc != 0) {
         return rc;

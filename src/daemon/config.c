@@ -18,6 +18,7 @@
 #include "base/sv.h"
 #include "checklist/checklist.h"
 #include "fw/render.h"
+#include "net/transport.h"
 #include "reg/digest.h"
 
 enum key_kind {
@@ -32,6 +33,7 @@ enum key_kind {
     KEY_ONOFF,  /* on / off into a bool */
     KEY_FWTEXT, /* a string fw_svc_key_check() accepts */
     KEY_NETS,   /* comma-separated networks (api_metrics_allow_parse) */
+    KEY_PROTOS, /* comma-separated transport names into a bit mask */
 };
 
 struct key_desc {
@@ -96,6 +98,8 @@ static const struct key_desc keys[] = {
     STR("firewall", "rate_sources", fw_rate_sources, KEY_FWTEXT),
     U32("firewall", "rate_burst", fw_rate_burst, 1, 100000),
     STR("media", "rtp_ports", media_rtp_ports, KEY_FWTEXT),
+    { "media", "require_encrypted", KEY_PROTOS,
+      offsetof(struct sw_config, media_transports), 0, 0, 0 },
     /* phone provisioning (api/prov.h) */
     STR("provisioning", "plain_listen", prov_plain_listen, KEY_ADDR),
     STR("provisioning", "template_dir", prov_template_dir, KEY_STR),
@@ -334,6 +338,31 @@ static int set_key(struct load_state *st, const struct key_desc *k,
             return fail(st, "%s: %s", k->name, why);
         }
         memcpy(field, value, strlen(value) + 1);
+        return 1;
+    }
+    case KEY_PROTOS: {
+        uint32_t mask = 0;
+        const char *p = value;
+        while (*p != '\0') {
+            size_t len = strcspn(p, ", \t");
+            bool known = len == 0;
+            for (int t = 0; !known && t < NET_PROTO_COUNT; t++) {
+                const char *name = net_proto_name((enum net_proto)t);
+                if (strlen(name) == len && strncmp(p, name, len) == 0) {
+                    mask |= 1u << t;
+                    known = true;
+                }
+            }
+            if (!known) {
+                return fail(st,
+                            "%s: unknown transport '%.*s' (udp, tcp, tls, "
+                            "wss)",
+                            k->name, (int)len, p);
+            }
+            p += len;
+            p += strspn(p, ", \t");
+        }
+        *(uint32_t *)(void *)field = mask;
         return 1;
     }
     case KEY_LOGLEVEL: {

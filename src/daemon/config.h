@@ -71,6 +71,8 @@ struct sw_config {
     char fw_rate_sources[1024]; /* [firewall] rate_sources */
     uint32_t fw_rate_burst;     /* [firewall] rate_burst, packets */
     char media_rtp_ports[16];   /* [media] rtp_ports, "LOW-HIGH" */
+    uint32_t media_transports;  /* [media] require_encrypted: bit per
+                                   enum net_proto, 0 = none */
 
     /* [provisioning] (api/prov.h): files served over HTTPS on the portal
      * listener; plain_listen adds a plain-HTTP listener for them only. */

@@ -15,6 +15,9 @@
 #   "always" the phone's 2xx is ACKed and ended with a BYE by the proxy
 #   (the phone's scenario requires both) and the caller gets 488
 #   "media_unencrypted";
+# - with `[media] require_encrypted = udp` (daemon restarted) plain RTP
+#   over UDP is refused although the tenant's policy is back to
+#   "optional", and DTLS-SRTP still passes;
 # - each refusal leaves a CDR (result refused, status 488, the rule as its
 #   reason) and an event.
 source "$SW_E2E_ROOT/lib.sh"
@@ -92,8 +95,18 @@ calls_provider_fail prov "$T1_IP" "$TP" 999 503
 offer emergency-plain 999 "$PLAIN" 500 none false
 calls_wait_bg
 
-calls_expect_cdr 1 "$D" result=refused status=488 reason=sdes_in_clear
-calls_expect_cdr 2 "$D" result=refused status=488 reason=media_unencrypted
-calls_expect_cdr 1 "$D" result=answered callee=201
 calls_expect_log 2 "rule=media_unencrypted"
+
+log "[media] require_encrypted = udp: plain RTP over UDP refused for any tenant"
+stop_daemon
+conf_set media require_encrypted udp
+start_daemon
+assert_ok "media optional" sw tenant media "$D" optional
+offer plain-transport 202 "$PLAIN" 488 media_unencrypted true
+offer dtls-transport 202 "$DTLS" 480 none false
+
+calls_expect_cdr 1 "$D" result=refused status=488 reason=sdes_in_clear
+calls_expect_cdr 3 "$D" result=refused status=488 reason=media_unencrypted
+calls_expect_cdr 1 "$D" result=answered callee=201
+calls_expect_log 1 "rule=media_unencrypted" # this start's log
 stop_daemon

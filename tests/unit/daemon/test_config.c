@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "daemon/config.h"
+#include "net/transport.h"
 #include "reg/digest.h"
 
 static void defaults_match_product(void **state)
@@ -73,6 +74,8 @@ static void errors_name_line_and_reason(void **state)
         { "[sip]\ndigest_algorithms = SHA-1\n", 2, "unknown algorithm" },
         { "[sip]\ndigest_algorithms = MD5, md5\n", 2, "listed twice" },
         { "[sip]\ndigest_algorithms =\n", 2, "at least one" },
+        { "[media]\nrequire_encrypted = tls, sctp\n", 2,
+          "unknown transport 'sctp'" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sw_config c;
@@ -87,6 +90,26 @@ static void errors_name_line_and_reason(void **state)
                      cases[i].reason_part);
         }
     }
+}
+
+/* [media] require_encrypted: transport names into a bit mask. */
+static void media_transports(void **state)
+{
+    (void)state;
+    struct sw_config c;
+    struct sw_config_err e;
+    sw_config_defaults(&c);
+    assert_int_equal(c.media_transports, 0);
+    assert_int_equal(
+        sw_config_load_string(&c, "[media]\nrequire_encrypted = udp, wss\n",
+                              "t.conf", &e),
+        0);
+    assert_int_equal(c.media_transports,
+                     (1u << NET_PROTO_UDP) | (1u << NET_PROTO_WSS));
+    assert_int_equal(sw_config_load_string(&c, "[media]\nrequire_encrypted =\n",
+                                           "t.conf", &e),
+                     0);
+    assert_int_equal(c.media_transports, 0);
 }
 
 static void missing_file(void **state)
@@ -105,6 +128,7 @@ int main(void)
         cmocka_unit_test(defaults_match_product),
         cmocka_unit_test(loads_every_key),
         cmocka_unit_test(errors_name_line_and_reason),
+        cmocka_unit_test(media_transports),
         cmocka_unit_test(missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
