@@ -55,9 +55,6 @@ static int next_dest(struct proxy_worker *pw, const struct sip_msg *msg,
     return 0;
 }
 
-static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
-                                                    "WSS" };
-
 /*
  * A new offer inside the dialog (re-INVITE, UPDATE) meets the media
  * policy, or is answered here with 488/400 and a Warning naming the rule.
@@ -74,7 +71,8 @@ static bool offer_ok(struct proxy_worker *pw, struct sip_txn *stx,
     struct media_policy_in in = {
         .content_type = ct ? ct->value : SV_NULL,
         .body = msg->body,
-        .transport_secure = proxy_secure_transport(src->dest.transport),
+        .transport_secure =
+            net_proto_is_tls((enum net_proto)src->dest.transport),
         .require_encrypted = media_required,
     };
     const char *why = NULL;
@@ -96,7 +94,8 @@ static bool leg_sdes_ok(struct proxy_worker *pw, struct sip_txn *stx,
                         int out_transport)
 {
     if ((msg->method != SIP_METHOD_INVITE && msg->method != SIP_METHOD_UPDATE)
-        || msg->body.len == 0 || proxy_secure_transport(out_transport)) {
+        || msg->body.len == 0
+        || net_proto_is_tls((enum net_proto)out_transport)) {
         return true;
     }
     const struct sip_hdr *ct = sip_msg_hdr(msg, SIP_HDR_CONTENT_TYPE);
@@ -166,7 +165,7 @@ void proxy_in_dialog(struct proxy_worker *pw, const struct sip_msg *msg,
         char branch[BRANCH_CAP];
         proxy_make_branch(pw, branch);
         struct proxy_fwd f = {
-            .via_transport = sv_cstr(via_names[d.transport]),
+            .via_transport = sv_cstr(proxy_via_name(d.transport)),
             .via_sent_by = sv_cstr(pc->side[d.transport].sent_by),
             .branch = sv_cstr(branch),
             .drop_routes = drop,

@@ -20,9 +20,6 @@
 
 static struct log_ctx lc = { .subsys = "proxy" };
 
-static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
-                                                    "WSS" };
-
 void proxy_media_hdrs(char *buf, size_t cap, enum media_verdict v,
                       const char *why)
 {
@@ -36,7 +33,7 @@ void proxy_media_hdrs(char *buf, size_t cap, enum media_verdict v,
 bool proxy_leg_sdes_ok(const struct proxy_call *c, int transport)
 {
     return !c->ci.offer_sdes || c->ci.media_exempt
-           || proxy_secure_transport(transport);
+           || net_proto_is_tls((enum net_proto)transport);
 }
 
 enum media_verdict proxy_leg_2xx_check(const struct proxy_call *c,
@@ -51,7 +48,7 @@ enum media_verdict proxy_leg_2xx_check(const struct proxy_call *c,
     struct media_policy_in in = {
         .content_type = ct ? ct->value : SV_NULL,
         .body = resp->body,
-        .transport_secure = proxy_secure_transport(b->dest.transport),
+        .transport_secure = net_proto_is_tls((enum net_proto)b->dest.transport),
         /* an answer follows the offer it answers; a late offer is the
          * callee's own and meets the call's requirement */
         .require_encrypted = !c->ci.has_offer && c->ci.media_required,
@@ -129,7 +126,7 @@ static int build_leg_req(struct proxy_worker *pw, struct buf *out,
     }
     buf_printf(out, "%s %.*s SIP/2.0\r\n", is_bye ? "BYE" : "ACK",
                SV_FMT(target));
-    buf_printf(out, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", via_names[t],
+    buf_printf(out, "Via: SIP/2.0/%s %s;branch=%s;rport\r\n", proxy_via_name(t),
                pc->side[t].sent_by, branch);
     buf_printf(out, "Max-Forwards: 70\r\n");
     struct sv routes[8];

@@ -916,8 +916,12 @@ struct proxy_call *proxy_call_new(struct proxy_worker *pw,
     return c;
 }
 
-static const char *const via_names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
+const char *proxy_via_name(int t)
+{
+    static const char *const names[PROXY_SIDES] = { "UDP", "TCP", "TLS",
                                                     "WSS" };
+    return t >= 0 && t < PROXY_SIDES ? names[t] : "UDP";
+}
 
 void proxy_fork_to(struct proxy_call *c, const struct sip_msg *msg,
                    const struct proxy_src *src, struct sv ruri, bool with_rr,
@@ -939,7 +943,7 @@ void proxy_fork_to(struct proxy_call *c, const struct sip_msg *msg,
     proxy_make_branch(pw, b->branch);
     struct proxy_fwd f = {
         .ruri = ruri,
-        .via_transport = sv_cstr(via_names[out]),
+        .via_transport = sv_cstr(proxy_via_name(out)),
         .via_sent_by = sv_cstr(pc->side[out].sent_by),
         .branch = sv_cstr(b->branch),
         .drop_routes = drop_routes,
@@ -1165,7 +1169,7 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         ci.has_offer = true;
         ci.offer_sdes = media_has_sdes(ci.offer_type, ci.offer_body);
     }
-    ci.offer_secure = proxy_secure_transport(src->dest.transport);
+    ci.offer_secure = net_proto_is_tls((enum net_proto)src->dest.transport);
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);

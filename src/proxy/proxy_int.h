@@ -75,12 +75,9 @@ static inline int64_t proxy_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Does signalling over 'transport' (enum net_proto) keep its content
- * from the path: TLS (and WSS). */
-static inline bool proxy_secure_transport(int transport)
-{
-    return transport == NET_PROTO_TLS || transport == NET_PROTO_WSS;
-}
+/* "UDP", "TCP", "TLS" or "WSS": the Via transport of side 't' (enum
+ * net_proto, below PROXY_SIDES). */
+const char *proxy_via_name(int t);
 
 struct proxy_dlg_end_ctx {
     struct proxy_core *pc;
