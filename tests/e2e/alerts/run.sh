@@ -26,16 +26,6 @@ chk() {
     timeout --kill-after=5 90 "$SW_PY" "$CHECK" "$@"
 }
 
-# Wait (bounded) until FILE exists and is not empty.
-wait_file() { # FILE SECONDS
-    local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        [ -s "$1" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
 # POST /auth/login from SRC; prints the HTTP status.
 login() { # SRC USER PASSWORD [NEW_PASSWORD]
     local body
@@ -69,16 +59,17 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
     -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
     -keyout "$D/smtp.key" -out "$D/smtp.crt" >/dev/null 2>&1 ||
     fail "openssl could not make the SMTP sink's certificate"
+# Each sink writes its port into a FIFO once it listens: reading it is
+# the readiness signal (bounded by timeout).
+mkfifo "$D/hook.port" "$D/mail.port"
 "$SW_PY" "$SW_E2E_ROOT/lib/webhook_sink.py" "$D/hook" "$D/hook.port" \
     >"$D/webhook_sink.log" 2>&1 &
 track_pid "$!"
+HOOK_PORT=$(timeout 10 cat "$D/hook.port") || fail "webhook receiver did not start"
 "$SW_PY" "$SW_E2E_ROOT/lib/smtp_sink.py" "$D/mail" "$D/mail.port" \
     "$D/smtp.crt" "$D/smtp.key" >"$D/smtp_sink.log" 2>&1 &
 track_pid "$!"
-wait_file "$D/hook.port" 10 || fail "webhook receiver did not start"
-wait_file "$D/mail.port" 10 || fail "SMTP sink did not start"
-HOOK_PORT=$(cat "$D/hook.port")
-SMTP_PORT=$(cat "$D/mail.port")
+SMTP_PORT=$(timeout 10 cat "$D/mail.port") || fail "SMTP sink did not start"
 assert_eq "$(chk smtp-plain "$SMTP_PORT")" 530 "SMTP sink: MAIL before STARTTLS"
 log "sinks: webhook 127.0.0.1:$HOOK_PORT, smtp 127.0.0.1:$SMTP_PORT"
 

@@ -14,77 +14,23 @@ Uses only the standard library and tests/e2e/lib/sipclient.py.
 """
 
 import csv
-import http.client
 import io
 import json
 import secrets
-import ssl
 import sys
 import time
 
 import sipclient
+from api_session import Fail, Session
 
 HOST, PORT = "127.0.0.1", 8887
 SIP = ("127.0.0.1", 5060)
 DOMAIN = "example.com"
 ADMIN_PW = "Vq7#mR2p-Lx9w"
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-
-
-class Fail(Exception):
-    pass
-
-
-class Session:
-    def __init__(self, source="127.0.0.1"):
-        self.cookie = None
-        self.csrf = None
-        self.source = source
-
-    def call(self, method, path, body=None):
-        c = http.client.HTTPSConnection(HOST, PORT, context=CTX, timeout=10,
-                                        source_address=(self.source, 0))
-        h = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        if self.cookie:
-            h["Cookie"] = self.cookie
-        if self.csrf:
-            h["X-CSRF-Token"] = self.csrf
-        c.request(method, "/api/v1" + path, body=data, headers=h)
-        r = c.getresponse()
-        raw = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, hdrs, raw
-
-    def expect(self, status, method, path, body=None):
-        st, hdrs, raw = self.call(method, path, body)
-        if st != status:
-            raise Fail("%s %s -> %d (expected %d): %s"
-                       % (method, path, st, status, raw[:400]))
-        print("ok  %s %s -> %d" % (method, path, st))
-        return hdrs, raw
-
-    def json(self, status, method, path, body=None):
-        hdrs, raw = self.expect(status, method, path, body)
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            raise Fail("%s %s: not JSON: %r" % (method, path, raw[:200]))
 
 
 def login(s, user, pw, new=None):
-    body = {"username": user, "password": pw}
-    if new:
-        body["new_password"] = new
-    hdrs, raw = s.expect(200, "POST", "/auth/login", body)
-    s.cookie = hdrs.get("set-cookie", "").split(";")[0]
-    s.csrf = json.loads(raw)["csrf_token"]
+    s.login(user, pw, new)
 
 
 def scanner_register(source):

@@ -26,15 +26,13 @@ NATIONAL=01632960123
 
 # The alert receiver: a webhook on a free 127.0.0.1 port.
 HOOK="$SW_E2E_DIR/hook"
+mkfifo "$SW_E2E_DIR/hook.port" # its port, written once it listens
 "$SW_PY" "$SW_E2E_ROOT/lib/webhook_sink.py" "$HOOK" "$SW_E2E_DIR/hook.port" \
     >"$SW_E2E_DIR/webhook_sink.log" 2>&1 &
 track_pid "$!"
-for ((i = 0; i < 100; i++)); do
-    [ -s "$SW_E2E_DIR/hook.port" ] && break
-    sleep 0.1
-done
-[ -s "$SW_E2E_DIR/hook.port" ] || fail "webhook receiver did not start"
-conf_set alerts webhook_url "http://127.0.0.1:$(cat "$SW_E2E_DIR/hook.port")/x"
+HOOK_PORT=$(timeout 10 cat "$SW_E2E_DIR/hook.port") ||
+    fail "webhook receiver did not start"
+conf_set alerts webhook_url "http://127.0.0.1:$HOOK_PORT/x"
 
 # A fraud alert of LEVEL for 100 with METRIC must reach the receiver.
 expect_fraud_alert() { # LEVEL

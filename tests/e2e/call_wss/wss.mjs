@@ -16,9 +16,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+
+import { sourceProxy } from '../../portal/source_proxy.mjs';
 
 const env = (k, d) => {
   const v = process.env[k] ?? d;
@@ -323,57 +324,6 @@ async function phaseCall() {
   } finally {
     await browser.close();
   }
-}
-
-/** A CONNECT proxy whose upstream connections leave from 'source'. */
-async function sourceProxy(source) {
-  const socks = new Set();
-  const track = (s) => {
-    socks.add(s);
-    s.on('close', () => socks.delete(s));
-    s.on('error', () => s.destroy());
-  };
-  const server = net.createServer((client) => {
-    track(client);
-    let head = Buffer.alloc(0);
-    const onData = (chunk) => {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) {
-        if (head.length > 8192) client.destroy();
-        return;
-      }
-      client.off('data', onData);
-      const m = /^CONNECT ([^\s:]+):(\d+) HTTP\/1\.[01]\r\n/.exec(head.subarray(0, end + 2).toString('latin1'));
-      if (!m) {
-        client.end('HTTP/1.1 405 Method Not Allowed\r\n\r\n');
-        return;
-      }
-      const up = net.connect({ host: m[1], port: Number(m[2]), localAddress: source }, () => {
-        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        const rest = head.subarray(end + 4);
-        if (rest.length) up.write(rest);
-        client.pipe(up);
-        up.pipe(client);
-      });
-      track(up);
-      up.on('error', () => client.destroy());
-      up.on('close', () => client.destroy());
-      client.on('close', () => up.destroy());
-    };
-    client.on('data', onData);
-  });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    server: `http://127.0.0.1:${server.address().port}`,
-    close() {
-      for (const s of socks) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 async function phaseShield() {

@@ -4,7 +4,7 @@
 
   smtp_sink.py DIR PORT_FILE CERT KEY
 
-Listens on 127.0.0.1 on a free port (written to PORT_FILE once listening).
+Listens on 127.0.0.1 on a free port (written to PORT_FILE, usually a FIFO the caller reads, once listening).
 Speaks just enough ESMTP (RFC 5321) with STARTTLS (RFC 3207): EHLO/HELO,
 STARTTLS, MAIL, RCPT, DATA, RSET, NOOP, QUIT. MAIL, RCPT and DATA are
 refused with 530 until the session is under TLS. Each message is stored
@@ -145,9 +145,9 @@ def main():
     srv.out_dir = out_dir
     srv.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     srv.tls.load_cert_chain(cert, key)
-    with open(port_file + ".tmp", "w") as f:
+    # Usually a FIFO the caller is reading: the port is its readiness signal.
+    with open(port_file, "w") as f:
         f.write("%d\n" % srv.server_address[1])
-    os.rename(port_file + ".tmp", port_file)
     srv.serve_forever()
 
 

@@ -4,7 +4,7 @@
 
   webhook_sink.py DIR PORT_FILE [STATUS]
 
-Listens on 127.0.0.1 on a free port (written to PORT_FILE once listening)
+Listens on 127.0.0.1 on a free port (written to PORT_FILE, usually a FIFO the caller reads, once listening)
 and stores each POST as DIR/NNNN.json, a JSON object {"path", "headers"
 (lower-case names), "body" (text)}, written to a temporary name and renamed
 so a reader never sees half a file. Answers STATUS (default 200). Runs until
@@ -53,9 +53,9 @@ def main():
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.out_dir = out_dir
     srv.status = int(sys.argv[3]) if len(sys.argv) == 4 else 200
-    with open(port_file + ".tmp", "w") as f:
+    # Usually a FIFO the caller is reading: the port is its readiness signal.
+    with open(port_file, "w") as f:
         f.write("%d\n" % srv.server_address[1])
-    os.rename(port_file + ".tmp", port_file)
     srv.serve_forever()
 
 

@@ -16,10 +16,7 @@ from 127.0.0.6 no token -> 403, a system administrator's token -> 200, a
 tenant administrator's token -> 403, a bad token -> 401.
 """
 
-import http.client
-import json
 import secrets
-import ssl
 import subprocess
 import sys
 import time
@@ -27,63 +24,22 @@ import time
 from prometheus_client.parser import text_string_to_metric_families
 
 import sipclient
+from api_session import Fail, Session
 
 HOST, PORT = "127.0.0.1", 8887
 SIP = ("127.0.0.1", 5060)
 SCANNER = "127.0.0.5"
 OTHER = "127.0.0.6"
 ADMIN_PW = "Vq7#mR2p-Lx9w"
-CTX = ssl.create_default_context()
-CTX.check_hostname = False
-CTX.verify_mode = ssl.CERT_NONE
-
-
-class Fail(Exception):
-    pass
 
 
 def ok(msg):
     print("ok  " + msg)
 
 
-class Session:
-    def __init__(self):
-        self.cookie = None
-        self.csrf = None
-
-    def call(self, method, path, body=None):
-        c = http.client.HTTPSConnection(HOST, PORT, context=CTX, timeout=10)
-        h = {}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        if self.cookie:
-            h["Cookie"] = self.cookie
-        if self.csrf:
-            h["X-CSRF-Token"] = self.csrf
-        c.request(method, "/api/v1" + path, body=data, headers=h)
-        r = c.getresponse()
-        raw = r.read()
-        hdrs = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, hdrs, raw
-
-    def expect(self, status, method, path, body=None):
-        st, hdrs, raw = self.call(method, path, body)
-        if st != status:
-            raise Fail("%s %s -> %d (expected %d): %s"
-                       % (method, path, st, status, raw[:400]))
-        return hdrs, json.loads(raw) if raw else None
-
-
 def login(user, pw, new):
-    s = Session()
-    hdrs, doc = s.expect(200, "POST", "/auth/login",
-                         {"username": user, "password": pw,
-                          "new_password": new})
-    s.cookie = hdrs.get("set-cookie", "").split(";")[0]
-    s.csrf = doc["csrf_token"]
+    s = Session(verbose=False)
+    s.login(user, pw, new)
     return s
 
 
@@ -286,7 +242,7 @@ def main():
     code, ctype, body = curl(OTHER)
     if code != 403 or "problem+json" not in ctype:
         raise Fail("no token from %s -> %d %s" % (OTHER, code, ctype))
-    _, doc = adm.expect(201, "POST", "/auth/tokens", {"label": "metrics"})
+    doc = adm.json(201, "POST", "/auth/tokens", {"label": "metrics"})
     sys_token = doc["token"]
     code, ctype, body = curl(OTHER, sys_token)
     if code != 200:
@@ -296,7 +252,7 @@ def main():
                {"username": "ta", "password": "Kp4-zT8q!wRm",
                 "role": "tenant_admin", "domain": domain})
     ta = login("ta", "Kp4-zT8q!wRm", "Rt5-mW2x!pLc")
-    _, doc = ta.expect(201, "POST", "/auth/tokens", {"label": "metrics"})
+    doc = ta.json(201, "POST", "/auth/tokens", {"label": "metrics"})
     code, ctype, body = curl(OTHER, doc["token"])
     if code != 403:
         raise Fail("tenant token from %s -> %d: %s" % (OTHER, code, body))
