@@ -31,6 +31,9 @@ struct fx {
     int n_changes;
     char last_op[32];
     json_t *last_req;
+    /* what a test's reg_list hook records and answers */
+    int reg_rc;
+    char reg_domain[256];
     json_t *resp;
     char err[512];
 };
@@ -76,13 +79,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static int run(struct fx *fx, const char *json)
+/* Run 'req' (reference stolen); the response stays in fx->resp. */
+static int run_req(struct fx *fx, json_t *req)
 {
-    json_error_t jerr;
-    json_t *req = json_loads(json, 0, &jerr);
-    if (!req) {
-        fail_msg("bad test JSON: %s: %s", json, jerr.text);
-    }
+    assert_non_null(req);
     json_decref(fx->resp);
     fx->resp = NULL;
     int rc = ops_exec(&fx->ctx, req, &fx->resp);
@@ -90,6 +90,17 @@ static int run(struct fx *fx, const char *json)
     assert_non_null(fx->resp);
     assert_int_equal(json_is_true(json_object_get(fx->resp, "ok")), rc == 0);
     return rc;
+}
+
+/* Run a request given as JSON text; the response stays in fx->resp. */
+static int run(struct fx *fx, const char *json)
+{
+    json_error_t jerr;
+    json_t *req = json_loads(json, JSON_ALLOW_NUL, &jerr);
+    if (!req) {
+        fail_msg("bad test JSON: %s: %s", json, jerr.text);
+    }
+    return run_req(fx, req);
 }
 
 static const char *rs(const json_t *o, const char *key)

@@ -14,102 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../store/tmpdir.h"
-#include "ops/ops.h"
-#include "store/store.h"
-
-struct fx {
-    struct tmpdir dir;
-    struct store *st;
-    struct ops_ctx ctx;
-    struct ops_hooks hooks;
-    int n_changes;
-    char last_op[32];
-    json_t *last_req;
-    json_t *resp;
-    char err[512];
-};
-
-static void on_change(void *ud, const char *op, const json_t *req)
-{
-    struct fx *fx = ud;
-    fx->n_changes++;
-    snprintf(fx->last_op, sizeof(fx->last_op), "%s", op);
-    json_decref(fx->last_req);
-    fx->last_req = json_deep_copy(req);
-}
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof(*fx));
-    if (!fx || tmpdir_make(&fx->dir) != 0) {
-        free(fx);
-        return -1;
-    }
-    if (store_open(fx->dir.path, &fx->st, fx->err, sizeof(fx->err)) != 0) {
-        tmpdir_rm(&fx->dir);
-        free(fx);
-        return -1;
-    }
-    fx->hooks.after_change = on_change;
-    fx->ctx =
-        (struct ops_ctx){ .st = fx->st, .hooks = &fx->hooks, .hooks_ud = fx };
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    json_decref(fx->resp);
-    json_decref(fx->last_req);
-    store_close(fx->st);
-    tmpdir_rm(&fx->dir);
-    free(fx);
-    return 0;
-}
-
-/* Run 'req' (reference stolen); the response stays in fx->resp. */
-static int run_req(struct fx *fx, json_t *req)
-{
-    assert_non_null(req);
-    json_decref(fx->resp);
-    fx->resp = NULL;
-    int rc = ops_exec(&fx->ctx, req, &fx->resp);
-    json_decref(req);
-    assert_non_null(fx->resp);
-    assert_int_equal(json_is_true(json_object_get(fx->resp, "ok")), rc == 0);
-    return rc;
-}
-
-static int run(struct fx *fx, const char *json)
-{
-    json_error_t jerr;
-    json_t *req = json_loads(json, 0, &jerr);
-    if (!req) {
-        fail_msg("bad test JSON: %s: %s", json, jerr.text);
-    }
-    return run_req(fx, req);
-}
-
-static const char *rs(struct fx *fx, const char *key)
-{
-    const char *s = json_string_value(json_object_get(fx->resp, key));
-    return s ? s : "(none)";
-}
-
-static void expect_err(struct fx *fx, int rc, int want_rc, const char *code,
-                       const char *field, const char *needle)
-{
-    assert_int_equal(rc, want_rc);
-    assert_string_equal(rs(fx, "code"), code);
-    if (field) {
-        assert_string_equal(rs(fx, "field"), field);
-    }
-    if (needle && !strstr(rs(fx, "error"), needle)) {
-        fail_msg("error '%s' lacks '%s'", rs(fx, "error"), needle);
-    }
-}
+#include "ops_fx.h"
 
 static void ha1_sha256(const char *in, char *hex)
 {
@@ -187,7 +92,7 @@ static void import_ok(void **state)
     json_object_del(entry(req, 2), "sip_password"); /* generated */
     assert_int_equal(run_req(fx, req), 0);
     assert_int_equal(json_integer_value(json_object_get(fx->resp, "added")), 4);
-    assert_string_equal(rs(fx, "domain"), "example.com");
+    assert_string_equal(rs(fx->resp, "domain"), "example.com");
 
     /* Exactly the generated password is returned, once. */
     json_t *gen = json_object_get(fx->resp, "generated");
@@ -282,9 +187,10 @@ static void import_policy_refusal(void **state)
         expect_err(fx, run_req(fx, req), -EINVAL, "policy",
                    "users[17].sip_password",
                    "entry 17 (ext 1017): sip_password: SIP password refused");
-        assert_string_equal(rs(fx, "rule"), cases[i].rule);
-        if (!strstr(rs(fx, "error"), cases[i].rule)) {
-            fail_msg("'%s' lacks the rule %s", rs(fx, "error"), cases[i].rule);
+        assert_string_equal(rs(fx->resp, "rule"), cases[i].rule);
+        if (!strstr(rs(fx->resp, "error"), cases[i].rule)) {
+            fail_msg("'%s' lacks the rule %s", rs(fx->resp, "error"),
+                     cases[i].rule);
         }
     }
     assert_int_equal(n_users(fx), 0);

@@ -11,36 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../store/tmpdir.h"
-#include "fake_clock.h"
-#include "ops/ops.h"
-#include "store/store.h"
-
-struct fx {
-    struct tmpdir dir;
-    struct store *st;
-    struct sw_clock clock;
-    struct ops_ctx ctx;
-    struct ops_hooks hooks;
-    /* after_change record */
-    int n_changes;
-    char last_op[32];
-    json_t *last_req;
-    /* reg_list hook behaviour */
-    int reg_rc;
-    char reg_domain[256];
-    json_t *resp;
-    char err[512];
-};
-
-static void on_change(void *ud, const char *op, const json_t *req)
-{
-    struct fx *fx = ud;
-    fx->n_changes++;
-    snprintf(fx->last_op, sizeof(fx->last_op), "%s", op);
-    json_decref(fx->last_req);
-    fx->last_req = json_deep_copy(req);
-}
+#include "ops_fx.h"
 
 static int on_reg_list(void *ud, const char *domain, json_t **out)
 {
@@ -52,75 +23,6 @@ static int on_reg_list(void *ud, const char *domain, json_t **out)
     }
     *out = json_pack("[{s:s}]", "user", "from-hook");
     return 0;
-}
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof(*fx));
-    if (!fx || tmpdir_make(&fx->dir) != 0) {
-        free(fx);
-        return -1;
-    }
-    if (store_open(fx->dir.path, &fx->st, fx->err, sizeof(fx->err)) != 0) {
-        tmpdir_rm(&fx->dir);
-        free(fx);
-        return -1;
-    }
-    fake_clock_init(&fx->clock, 1000, 1700000000);
-    fx->hooks.after_change = on_change;
-    fx->ctx = (struct ops_ctx){
-        .st = fx->st, .hooks = &fx->hooks, .hooks_ud = fx, .clock = &fx->clock
-    };
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    json_decref(fx->resp);
-    json_decref(fx->last_req);
-    store_close(fx->st);
-    tmpdir_rm(&fx->dir);
-    free(fx);
-    return 0;
-}
-
-/* Run a request given as JSON text; the response stays in fx->resp. */
-static int run(struct fx *fx, const char *json)
-{
-    json_error_t jerr;
-    json_t *req = json_loads(json, JSON_ALLOW_NUL, &jerr);
-    if (!req) {
-        fail_msg("bad test JSON: %s: %s", json, jerr.text);
-    }
-    json_decref(fx->resp);
-    fx->resp = NULL;
-    int rc = ops_exec(&fx->ctx, req, &fx->resp);
-    json_decref(req);
-    assert_non_null(fx->resp);
-    assert_int_equal(json_is_true(json_object_get(fx->resp, "ok")), rc == 0);
-    return rc;
-}
-
-static const char *rs(struct fx *fx, const char *key)
-{
-    const char *s = json_string_value(json_object_get(fx->resp, key));
-    return s ? s : "(none)";
-}
-
-/* The error response names 'code', 'field' and contains 'needle'. */
-static void expect_err(struct fx *fx, int rc, int want_rc, const char *code,
-                       const char *field, const char *needle)
-{
-    assert_int_equal(rc, want_rc);
-    assert_string_equal(rs(fx, "code"), code);
-    if (field) {
-        assert_string_equal(rs(fx, "field"), field);
-    }
-    if (needle && !strstr(rs(fx, "error"), needle)) {
-        fail_msg("error '%s' lacks '%s'", rs(fx, "error"), needle);
-    }
 }
 
 static void ha1_sha256(const char *in, char *hex)
@@ -269,7 +171,7 @@ static void user_add_generated(void **state)
     static const char *const exts[] = { "200", "201" };
     for (size_t i = 0; i < 2; i++) {
         assert_int_equal(run(fx, reqs[i]), 0);
-        const char *pw = rs(fx, "sip_password");
+        const char *pw = rs(fx->resp, "sip_password");
         assert_int_equal(strlen(pw), 20);
         assert_int_equal(
             store_user_get_creds(fx->st, "example.com", exts[i], &c), 0);
@@ -362,7 +264,7 @@ static void user_add_policy_refusals(void **state)
                  cases[i].pw);
         int rc = run(fx, req);
         expect_err(fx, rc, -EINVAL, "policy", "sip_password", cases[i].rule);
-        assert_string_equal(rs(fx, "rule"), cases[i].rule);
+        assert_string_equal(rs(fx->resp, "rule"), cases[i].rule);
     }
     assert_int_equal(fx->n_changes, 1);
     struct store_creds c;
@@ -382,7 +284,7 @@ static void user_list(void **state)
                      0);
     assert_int_equal(
         run(fx, "{\"op\":\"user.list\",\"domain\":\"EXAMPLE.COM\"}"), 0);
-    assert_string_equal(rs(fx, "domain"), "example.com");
+    assert_string_equal(rs(fx->resp, "domain"), "example.com");
     json_t *arr = json_object_get(fx->resp, "users");
     assert_int_equal(json_array_size(arr), 2);
     json_t *u0 = json_array_get(arr, 0);
@@ -425,7 +327,7 @@ static void user_set(void **state)
                run(fx, "{\"op\":\"user.set\",\"user\":\"300@example.com\","
                        "\"sip_password\":\"First-Horse-9\"}"),
                -EINVAL, "policy", "sip_password", "reused");
-    assert_string_equal(rs(fx, "rule"), "reused");
+    assert_string_equal(rs(fx->resp, "rule"), "reused");
     /* The account as it will be: the new name is checked. */
     expect_err(fx,
                run(fx, "{\"op\":\"user.set\",\"user\":\"300@example.com\","
@@ -448,7 +350,7 @@ static void user_set(void **state)
     assert_int_equal(run(fx, "{\"op\":\"user.set\",\"user\":\"300@example."
                              "com\",\"generate_password\":true}"),
                      0);
-    assert_int_equal(strlen(rs(fx, "sip_password")), 20);
+    assert_int_equal(strlen(rs(fx->resp, "sip_password")), 20);
 
     expect_err(fx,
                run(fx, "{\"op\":\"user.set\",\"user\":\"300@example."
@@ -483,7 +385,7 @@ static void user_rm(void **state)
     assert_int_equal(run(fx, "{\"op\":\"user.rm\",\"user\":\"400@example."
                              "com\"}"),
                      0);
-    assert_string_equal(rs(fx, "user"), "400@example.com");
+    assert_string_equal(rs(fx->resp, "user"), "400@example.com");
     assert_string_equal(fx->last_op, "user.rm");
     expect_err(fx, run(fx, "{\"op\":\"user.rm\",\"user\":\"400@example.com\"}"),
                -ENOENT, "not_found", "user", "no user 400@example.com");
