@@ -27,6 +27,8 @@ struct fx {
     size_t out_len;
     char *err;
     size_t err_len;
+    const char *stdin_text; /* what the CLI reads as its input, NULL: "" */
+    int timeout_ms;         /* cli_env.timeout_ms, 0: the default */
 };
 
 static int setup(void **state)
@@ -73,12 +75,23 @@ static int cli(struct fx *fx, ...)
     fx->out = fx->err = NULL;
     FILE *out = open_memstream(&fx->out, &fx->out_len);
     FILE *err = open_memstream(&fx->err, &fx->err_len);
+    const char *in_text = fx->stdin_text ? fx->stdin_text : "";
+    /* Exactly the text (a NUL read as a line would be refused); fmemopen
+     * wants a size of at least 1. */
+    size_t in_len = strlen(in_text);
+    FILE *in = fmemopen((void *)(uintptr_t)in_text, in_len ? in_len : 1, "r");
     assert_non_null(out);
     assert_non_null(err);
-    struct cli_env env = { .data_dir = fx->data_dir, .out = out, .err = err };
+    assert_non_null(in);
+    struct cli_env env = { .data_dir = fx->data_dir,
+                           .out = out,
+                           .err = err,
+                           .in = in,
+                           .timeout_ms = fx->timeout_ms };
     int rc = cli_main(argc, argv, &env);
     fclose(out);
     fclose(err);
+    fclose(in);
     return rc;
 }
 
@@ -87,5 +100,13 @@ static void has(const char *hay, const char *needle)
     if (!hay || !strstr(hay, needle)) {
         fail_msg("'%s' not found in:\n%s", needle, hay ? hay : "(null)");
     }
+}
+
+static inline void lacks(const char *hay, const char *needle)
+{
+    if (hay && strstr(hay, needle)) {
+        fail_msg("'%s' unexpectedly found in:\n%s", needle, hay);
+    }
+}
 
 #endif

@@ -19,7 +19,6 @@
 #include "store/store.h"
 /* Last: the fixture's has() is closed here. */
 #include "cli_fx.h"
-}
 
 static void admin_settings_show_and_set(void **state)
 {

@@ -4,7 +4,6 @@
  * warning or failure, a summary) and the JSON output, whose fail count
  * decides the exit code. */
 #include "cli_fx.h"
-}
 
 #include <jansson.h>
 

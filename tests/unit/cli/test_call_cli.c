@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "cli_fx.h"
-}
 
 static void base(struct fx *fx)
 {

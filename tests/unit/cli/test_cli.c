@@ -19,97 +19,9 @@
 
 #include <cmocka.h>
 
-#include "../store/tmpdir.h"
-#include "cli/cli.h"
+#include "cli_fx.h"
 #include "ops/ops.h"
 #include "store/store.h"
-
-struct fx {
-    struct tmpdir dir;
-    char data_dir[300];
-    char *out;
-    size_t out_len;
-    char *err;
-    size_t err_len;
-    const char *stdin_text;
-    int timeout_ms;
-};
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof(*fx));
-    if (!fx || tmpdir_make(&fx->dir) != 0) {
-        free(fx);
-        return -1;
-    }
-    snprintf(fx->data_dir, sizeof(fx->data_dir), "%s/data", fx->dir.path);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    free(fx->out);
-    free(fx->err);
-    tmpdir_rm(&fx->dir);
-    free(fx);
-    return 0;
-}
-
-/* Run the CLI on a NULL-terminated word list; output in fx->out/err. */
-static int cli(struct fx *fx, ...)
-{
-    char *argv[32];
-    int argc = 0;
-    va_list ap;
-    va_start(ap, fx);
-    for (const char *a = va_arg(ap, const char *); a;
-         a = va_arg(ap, const char *)) {
-        assert_true(argc < 31);
-        argv[argc++] = (char *)(uintptr_t)a;
-    }
-    va_end(ap);
-    argv[argc] = NULL;
-
-    free(fx->out);
-    free(fx->err);
-    fx->out = fx->err = NULL;
-    FILE *out = open_memstream(&fx->out, &fx->out_len);
-    FILE *err = open_memstream(&fx->err, &fx->err_len);
-    const char *in_text = fx->stdin_text ? fx->stdin_text : "";
-    /* Exactly the text (a NUL read as a line would be refused); fmemopen
-     * wants a size of at least 1. */
-    size_t in_len = strlen(in_text);
-    FILE *in = fmemopen((void *)(uintptr_t)in_text, in_len ? in_len : 1, "r");
-    assert_non_null(out);
-    assert_non_null(err);
-    assert_non_null(in);
-    struct cli_env env = { .data_dir = fx->data_dir,
-                           .out = out,
-                           .err = err,
-                           .in = in,
-                           .timeout_ms = fx->timeout_ms };
-    int rc = cli_main(argc, argv, &env);
-    fclose(out);
-    fclose(err);
-    fclose(in);
-    return rc;
-}
-
-static void has(const char *hay, const char *needle)
-{
-    if (!hay || !strstr(hay, needle)) {
-        fail_msg("'%s' not found in:\n%s", needle, hay ? hay : "(null)");
-    }
-}
-
-static void lacks(const char *hay, const char *needle)
-{
-    if (hay && strstr(hay, needle)) {
-        fail_msg("'%s' unexpectedly found in:\n%s", needle, hay);
-    }
-}
 
 static void ha1_sha256(const char *in, char *hex)
 {

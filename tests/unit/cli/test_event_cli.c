@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "cli_fx.h"
-} /* closes has(): cli_fx.h leaves it open, as the other CLI tests expect */
 
 #include "store/events.h"
 #include "store/store.h"
