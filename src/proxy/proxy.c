@@ -1167,9 +1167,13 @@ void proxy_invite(struct proxy_worker *pw, const struct sip_msg *msg,
         ci.offer_type = ct ? ct->value : SV_NULL;
         ci.offer_body = msg->body;
         ci.has_offer = true;
-        ci.offer_sdes = media_has_sdes(ci.offer_type, ci.offer_body);
     }
     ci.offer_secure = net_proto_is_tls((enum net_proto)src->dest.transport);
+    /* SDES keys over a clear transport are refused by the policy anyway:
+     * only an offer that came over TLS or WSS is scanned here for them
+     * (the clear legs it must not be forked to). */
+    ci.offer_sdes = ci.offer_secure && ci.has_offer
+                    && media_has_sdes(ci.offer_type, ci.offer_body);
     if (ci.caller_user_id == 0 && ci.trunk_id == 0 && caller->find_user) {
         caller->find_user(caller->find_ud, caller->domain, caller->user,
                           &ci.caller_user_id, &ci.tenant_id);
